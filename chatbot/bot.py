@@ -1,0 +1,67 @@
+"""The Chatbot every caller uses (UI, CLI, evals), and the one factory that builds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatbot.answer import Answer
+from chatbot.messages import Messages
+from chatbot.settings import Settings
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the answers rest on, for the disclaimer the UI shows."""
+
+    article_id: str
+    title: str
+    publisher: str
+    medical_reviewer: str
+    date_posted: str
+
+
+class Chatbot:
+    def __init__(self, chain, messages: Messages, articles: tuple[ArticleInfo, ...],
+                 settings: Settings):
+        self._chain = chain
+        self.messages = messages
+        self.articles = articles
+        self.settings = settings
+
+    def ask(self, question: str, history: list | None = None) -> Answer:
+        """Answer one patient message, reading earlier turns for follow-ups."""
+        return self._chain.invoke({"question": question, "history": list(history or [])})
+
+
+def load_chatbot(settings: Settings | None = None) -> Chatbot:
+    """Build the chatbot from an existing index; raises IndexNotFoundError if there is none."""
+    settings = settings or Settings.from_env()
+    from chatbot.answering import ExtractiveAnswerer
+    from chatbot.chain import build_chain
+    from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from chatbot.lexicon import Lexicon
+    from chatbot.retrieval import HybridRetriever
+    from chatbot.safety import SafetyPatterns
+    from chatbot.store import ChunkStore
+
+    if settings.answerer != "extractive":
+        raise ValueError(
+            f"Unknown answerer {settings.answerer!r}; this version supports 'extractive'."
+        )
+    store = ChunkStore.open(settings)
+    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
+                                                  settings.torch_threads))
+    messages = Messages.load()
+    lexicon = Lexicon.load()
+    retriever = HybridRetriever.build(store, embeddings, lexicon, settings.retrieval_k)
+    answerer = ExtractiveAnswerer(embeddings, lexicon, messages, retriever.lexical.idf,
+                                  retriever.vocabulary, settings.max_answer_sentences)
+    chain = build_chain(retriever, answerer, SafetyPatterns.load(), messages,
+                        settings.max_question_chars)
+    articles = {}
+    for chunk in retriever.chunks.values():
+        articles.setdefault(chunk.article_id, ArticleInfo(
+            chunk.article_id, chunk.article_title, chunk.publisher, chunk.medical_reviewer,
+            chunk.date_posted))
+    return Chatbot(chain, messages, tuple(sorted(articles.values(), key=lambda a: a.title)),
+                   settings)

@@ -1,0 +1,66 @@
+"""The LangChain runnable tying the steps: screen -> (safety reply | retrieve -> answer)."""
+
+from __future__ import annotations
+
+from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
+
+from chatbot.answer import ABSTAINED, ESCALATED, REJECTED, Answer
+from chatbot.answering import ExtractiveAnswerer
+from chatbot.conversation import turn_for
+from chatbot.messages import Messages
+from chatbot.retrieval import HybridRetriever
+from chatbot.safety import (
+    EMERGENCY,
+    EMPTY,
+    INSTRUCTIONS,
+    NO_TEXT,
+    PERSONAL_ADVICE,
+    TOO_LONG,
+    SafetyPatterns,
+    Screening,
+    screen,
+)
+
+_STOP_STATUS = {
+    EMPTY: REJECTED,
+    TOO_LONG: REJECTED,
+    NO_TEXT: REJECTED,
+    EMERGENCY: ESCALATED,
+    PERSONAL_ADVICE: ABSTAINED,
+    INSTRUCTIONS: ABSTAINED,
+}
+
+
+def safety_answer(screening: Screening, messages: Messages, max_chars: int) -> Answer:
+    """The fixed reply for a message that must not (or need not) reach retrieval."""
+    text = {
+        EMPTY: messages.empty,
+        TOO_LONG: messages.too_long.format(limit=max_chars),
+        NO_TEXT: messages.no_text,
+        EMERGENCY: messages.emergency,
+        PERSONAL_ADVICE: messages.personal_advice,
+        INSTRUCTIONS: messages.instructions,
+    }[screening.stop]
+    return Answer(status=_STOP_STATUS[screening.stop], answer=text,
+                  disclaimer=messages.disclaimer, reason=screening.stop,
+                  question=screening.question)
+
+
+def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer,
+                patterns: SafetyPatterns, messages: Messages, max_chars: int) -> Runnable:
+    """{"question": str, "history": list} -> Answer."""
+
+    def screened(inputs: dict) -> dict:
+        return {**inputs, "screening": screen(inputs.get("question"), patterns, max_chars)}
+
+    def stop(inputs: dict) -> Answer:
+        return safety_answer(inputs["screening"], messages, max_chars)
+
+    def grounded(inputs: dict) -> Answer:
+        turn = turn_for(inputs["screening"].question, inputs.get("history"))
+        return answerer.answer(turn, retriever.search(turn.search_text))
+
+    return RunnableLambda(screened) | RunnableBranch(
+        (lambda inputs: inputs["screening"].stop is not None, RunnableLambda(stop)),
+        RunnableLambda(grounded),
+    )

