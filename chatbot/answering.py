@@ -107,7 +107,13 @@ class ExtractiveAnswerer:
                  if not self.lexicon.is_skipped(text)]
         if not units:
             return []
-        similarity = self._similarity(turn, [text for _, _, text in units])
+        texts = [text for _, _, text in units]
+        # a sentence that leans on, or corrects, the one before is also read together with it
+        contexts = [prev if units[k - 1][0] is chunk and (_LEANS_BACK.match(text)
+                                                          or _CORRECTS.match(text)) else ""
+                    for k, ((chunk, _, text), (_, _, prev)) in
+                    enumerate(zip(units, [units[0], *units[:-1]], strict=True))]
+        similarity = self._similarity(turn, texts, contexts)
         cues = current.cue_terms or (context.cue_terms if context else frozenset())
         wants_list = current.wants_list or bool(context and context.wants_list)
         result = []
@@ -153,12 +159,14 @@ class ExtractiveAnswerer:
                 picked.append(after)
         return sorted(picked, key=lambda c: c.order)
 
-    def _similarity(self, turn: Turn, texts: list[str]) -> list[float]:
+    def _similarity(self, turn: Turn, texts: list[str], contexts: list[str]) -> list[float]:
         """Cosine similarity of each unit to the question; a list unit scores by its best item.
 
         For a follow-up the question itself counts more than the question it follows.
         """
-        variants: list[list[str]] = [_variants(text) for text in texts]
+        variants: list[list[str]] = [
+            _variants(text) + ([f"{context} {text}"] if context else [])
+            for text, context in zip(texts, contexts, strict=True)]
         flat = [v for vs in variants for v in vs]
         vectors = self.embeddings.embed_documents(flat)
         queries = [(self.embeddings.embed_query(turn.question), 1.0)]
