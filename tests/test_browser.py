@@ -1,0 +1,145 @@
+"""The real app in a real headless Chromium (Debian's), plus a gradio_client round trip."""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from chatbot.feedback import FeedbackStore
+
+from .conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(bot, tmp_path_factory):
+    from chatbot.ui import build_app, launch
+
+    store = FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
+    app = build_app(bot, store)
+    port = _free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}", store
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: `apt-get install chromium` (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    url, _ = served
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    yield page
+    context.close()
+
+
+def _ask(page, question: str, count: int):
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    bots = page.locator('[data-testid="bot"]')
+    bots.nth(count - 1).wait_for(timeout=60_000)
+    return bots.nth(count - 1)
+
+
+def test_answer_with_sources_and_disclaimer_then_a_follow_up(page):
+    disclaimer = page.locator("#disclaimer")
+    assert "not medical advice" in disclaimer.inner_text()
+    assert "Madison Ragoonanan" in disclaimer.inner_text()
+    assert "2023-07-11" in disclaimer.inner_text()
+    answer = _ask(page, "When is IVIG used for warm AIHA?", 1)
+    text = answer.inner_text()
+    assert "[1]" in text and "Sources" in text and "warm AIHA" in text
+    assert "not medical advice" in text
+    follow_up = _ask(page, "And what about the cold type?", 2)
+    assert "not used as often to treat cold AIHA" in follow_up.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+    assert (ARTIFACTS / "answer.png").stat().st_size > 10_000
+
+
+def test_emergency_is_urgent_and_first(page):
+    answer = _ask(page, "I can't breathe and my throat is closing", 1)
+    urgent = answer.locator(".urgent")
+    assert urgent.count() == 1
+    assert urgent.inner_text().strip().startswith("🚨 Urgent:")
+    assert "911" in urgent.inner_text()
+    color = urgent.evaluate("e => getComputedStyle(e).borderTopColor")
+    assert color == "rgb(176, 0, 32)"
+
+
+def test_typed_markup_shows_as_text_and_runs_nothing(page):
+    payload = "<img src=x onerror=alert(1)>"
+    _ask(page, payload, 1)
+    user = page.locator('[data-testid="user"]').first
+    assert payload in user.inner_text()
+    assert user.locator("img").count() == 0
+    assert page.dialogs == []
+
+
+def test_keyboard_only_send(page):
+    page.keyboard.press("Tab")  # focus moves through labelled controls
+    box = page.locator("#question textarea")
+    box.focus()
+    page.keyboard.type("Can I get IVIG at home?")
+    page.keyboard.press("Enter")
+    page.locator('[data-testid="bot"]').first.wait_for(timeout=60_000)
+    assert "at home" in page.locator('[data-testid="bot"]').first.inner_text()
+    assert page.get_by_label("Your question").count() == 1
+
+
+def test_thumbs_down_with_comment_lands_in_sqlite(page, served):
+    _, store = served
+    before = len(store.all())
+    answer = _ask(page, "How fast does IVIG work?", 1)
+    answer.hover()
+    page.get_by_label("Dislike").first.click()
+    page.locator("#feedback-comment textarea").wait_for(timeout=10_000)
+    page.locator("#feedback-comment textarea").fill("I wanted to know about my next dose")
+    page.locator("#send-comment").click()
+    page.get_by_text("Comment sent").wait_for(timeout=10_000)
+    rows = store.all()[before:]
+    assert [r["rating"] for r in rows] == ["down", "down"]
+    assert rows[-1]["comment"] == "I wanted to know about my next dose"
+    assert rows[-1]["question"] == "How fast does IVIG work?"
+    assert "one to five days" in rows[-1]["answer"]
+
+
+def test_gradio_client_round_trip(served):
+    from gradio_client import Client
+
+    url, _ = served
+    result = Client(url, verbose=False).predict("How long do the effects of IVIG last?", [],
+                                                api_name="/ask")
+    assert result["status"] == "answered"
+    assert "three weeks" in result["answer"]
+    assert result["citations"][0]["quote"] in result["answer"]
