@@ -27,8 +27,9 @@ class Synonym:
     """A patient phrase and the article words it stands for."""
 
     pattern: re.Pattern
-    words: frozenset[str]
+    words: frozenset[str]  # stemmed
     expansion: frozenset[str]
+    spelled: frozenset[str] = frozenset()  # as written, to meet misspellings
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Lexicon:
             generic=frozenset(stem(w) for w in words(data["generic"])),
             synonyms=tuple(
                 Synonym(_phrase(phrase), frozenset(map(stem, words(phrase))),
-                        frozenset(content_terms(expansion)))
+                        frozenset(content_terms(expansion)), frozenset(words(phrase)))
                 for phrase, expansion in data["synonyms"].items()
             ),
             not_covered=tuple(_phrase(p) for p in data.get("not_covered", ())),
@@ -107,9 +108,13 @@ class Lexicon:
             for synonym in synonym_hits:
                 if term in synonym.words:
                     alternatives |= synonym.expansion
-            if term not in vocabulary and len(term) >= 5:
+            if term not in vocabulary and len(word) >= 5:
                 close = difflib.get_close_matches(term, vocabulary, n=2, cutoff=0.85)
                 alternatives |= set(close)
+                if not close:  # a misspelled patient word ("succes") may be a synonym's
+                    for synonym in self.synonyms:
+                        if difflib.get_close_matches(word, synonym.spelled, n=1, cutoff=0.85):
+                            alternatives |= synonym.expansion
                 if close:  # so cue phrases ("side effects") still match a misspelling
                     corrected = re.sub(rf"\b{re.escape(word)}\b", close[0], corrected)
             known = (

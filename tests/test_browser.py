@@ -143,3 +143,19 @@ def test_gradio_client_round_trip(served):
     assert result["status"] == "answered"
     assert "three weeks" in result["answer"]
     assert result["citations"][0]["quote"] in result["answer"]
+
+
+def test_mobile_width_keeps_the_disclaimer_and_the_question_box(browser, served):
+    url, _ = served
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    box = page.locator("#question textarea")
+    box.wait_for(timeout=30_000)
+    assert page.locator("#disclaimer").is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400  # no sideways scrolling
+    answer = _ask(page, "How fast does IVIG work?", 1)
+    assert "one to five days" in answer.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "mobile.png"), full_page=True)
+    context.close()

@@ -29,6 +29,7 @@ def patterns():
     "I have chest pain since the infusion",
     "this is the worst headache of my life and my neck is stiff",
     "I fainted after my IVIG",
+    "i feel dizzy and my heart is racing during infusion",
     "i think i'm having a severe allergic reaction",
     "short of breath and dizzy",
 ])
