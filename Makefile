@@ -3,13 +3,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup ingest run ask test lint browser
+.PHONY: help setup ingest run ask test lint browser evals
 
 help:
 	@echo "make run     set up .venv, ingest the corpus, serve the chat on http://127.0.0.1:7860"
 	@echo "make test    set up .venv and run the whole test suite (unit, Chroma, model, browser)"
 	@echo "make ingest  build or refresh the index from corpus/"
 	@echo "make ask Q='How fast does IVIG work?'   one answer on the command line"
+	@echo "make evals   run the answer-quality cases; report in evals/runs/<time>/report.html"
 	@echo "make lint    ruff"
 
 $(STAMP): pyproject.toml
@@ -34,9 +35,13 @@ ask: ingest
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-test: setup browser
+test: setup browser ingest
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+	$(PY) -m evals run --check
+
+evals: ingest
+	$(PY) -m evals run
 
 lint: setup
 	$(PY) -m ruff check .

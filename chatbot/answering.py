@@ -116,12 +116,18 @@ class ExtractiveAnswerer:
         similarity = self._similarity(turn, texts, contexts)
         cues = current.cue_terms or (context.cue_terms if context else frozenset())
         wants_list = current.wants_list or bool(context and context.wants_list)
+        # Only topic and everyday words ("What happens in AIHA?"): word overlap says nothing,
+        # so meaning decides alone.
+        words_decide = self._has_specific_focus(current) or bool(
+            context and self._has_specific_focus(context))
         result = []
         for (chunk, i, text), semantic in zip(units, similarity, strict=True):
             terms = frozenset(content_terms(text))
             heading = frozenset(content_terms(chunk.section))
             coverage, specific = self._coverage(terms, heading, current, context,
                                                 turn.contrastive)
+            if not words_decide:
+                coverage = max(0.0, semantic)
             cue = min(1.0, len(terms & cues) / min(2, len(cues))) if cues else 0.0
             if wants_list and "\n- " in text:
                 cue += LIST_BONUS / CUE_WEIGHT
@@ -137,9 +143,11 @@ class ExtractiveAnswerer:
         if self._has_specific_focus(current) and not best.specific and best.semantic < 0.55:
             return []
         limit = self.max_sentences + (1 if current.wants_list else 0)
+        # when only meaning decides, scores bunch up: keep near-equals closer to the best
+        margin = MARGIN if self._has_specific_focus(current) else MARGIN / 2
         picked = [best] + [
             c for c in ranked[1:limit]
-            if c.score >= max(MIN_SCORE, best.score - MARGIN)
+            if c.score >= max(MIN_SCORE, best.score - margin)
             and (c.specific or not self._has_specific_focus(current))
         ]
         by_place = {c.place: c for c in candidates}

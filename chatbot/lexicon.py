@@ -121,11 +121,12 @@ class Lexicon:
                 bool(alternatives & vocabulary)
                 or term in self.generic
                 or word.isdigit()
+                or bool(difflib.get_close_matches(term, self.generic, n=1, cutoff=0.85))
             )
             focus.append(FocusTerm(term, frozenset(alternatives), known))
         cues = [cue for cue in self.cues
                 if cue.pattern.search(plain) or cue.pattern.search(corrected)]
-        cue_terms = frozenset(t for cue in cues for t in cue.terms if t not in self.topic)
+        cue_terms = frozenset(t for cue in cues for t in cue.terms)
         not_covered = tuple(p.pattern for p in self.not_covered if p.search(plain))
         return QuestionTerms(tuple(focus), cue_terms, not_covered,
                              any(cue.lists for cue in cues))

@@ -1,0 +1,1 @@
+"""Answer-quality evals for the content team: cases (data) -> metrics -> reports -> gate."""

@@ -1,0 +1,133 @@
+"""`python -m evals run [--check]` · `compare OLD NEW` · `from-feedback`.
+
+Runs the cases in evals/cases.jsonl through exactly what the chat window calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from chatbot import Settings
+from evals.cases import DEFAULT_CASES, CaseError, load_cases
+
+HERE = Path(__file__).resolve().parent
+BASELINE = HERE / "baseline" / "report.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run every case and write a report folder")
+    run.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    run.add_argument("--out", type=Path, help="report folder (default evals/runs/<time>)")
+    run.add_argument("--check", action="store_true",
+                     help="exit 1 when below the thresholds or worse than the baseline")
+    run.add_argument("--thresholds", type=Path)
+    run.add_argument("--baseline", type=Path, default=BASELINE)
+    run.add_argument("--write-baseline", action="store_true",
+                     help="save this run as the committed baseline")
+    cmp = commands.add_parser("compare", help="list regressions and improvements")
+    cmp.add_argument("old", type=Path)
+    cmp.add_argument("new", type=Path)
+    fb = commands.add_parser("from-feedback", help="draft cases from thumbs-down feedback")
+    fb.add_argument("--db", type=Path, help="feedback SQLite (default: the app's)")
+    fb.add_argument("--out", type=Path, default=HERE / "drafts.jsonl")
+    args = parser.parse_args(argv)
+    return {"run": _run, "compare": _compare, "from-feedback": _from_feedback}[args.command](args)
+
+
+def _run(args) -> int:
+    from chatbot import IndexNotFoundError, load_chatbot
+    from chatbot.corpus import article_paths
+    from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from chatbot.indexing import load_corpus
+    from evals import gate, report
+    from evals.compare import compare
+    from evals.runner import run_cases, summarise
+
+    try:
+        cases = load_cases(args.cases)
+    except CaseError as err:
+        print(err, file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    try:
+        bot = load_chatbot(settings)
+    except IndexNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 2
+    articles, _ = load_corpus(article_paths(settings.corpus_dir))
+    corpus_text = "\n\n".join(a.body for a in articles)
+    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path))
+
+    def similarity(a: str, b: str) -> float:
+        va, vb = embeddings.embed_documents([a, b])
+        return sum(x * y for x, y in zip(va, vb, strict=True))
+
+    started = dt.datetime.now(dt.UTC)
+    results = run_cases(bot, cases, corpus_text, similarity)
+    summary = summarise(results)
+    case_dicts = [r.to_dict() for r in results]
+    regressions: list[str] = []
+    versus_baseline = ""
+    if args.baseline and Path(args.baseline).exists():
+        comparison = compare(report.load_report(args.baseline), {"cases": case_dicts})
+        regressions = comparison.regression_ids
+        versus_baseline = "Against the baseline: " + comparison.text()
+    reasons = gate.check(summary, gate.load_thresholds(args.thresholds or gate.DEFAULT_THRESHOLDS),
+                         regressions)
+    meta = {"started": started.isoformat(timespec="seconds"), "cases_file": str(args.cases),
+            "generator": settings.answerer, "gate": reasons}
+    out = args.out or HERE / "runs" / started.strftime("%Y%m%d-%H%M%S")
+    report.write_run(out, meta, summary, case_dicts)
+    if args.write_baseline:
+        report.write_run(BASELINE.parent, meta, summary, case_dicts)
+    overall = summary["overall"]
+    print(f"{overall['passed']}/{overall['cases']} cases pass ({overall['pass_rate']:.1%}). "
+          f"Report: {out / 'report.html'}")
+    for name, figures in summary["categories"].items():
+        print(f"  {name:<16} {figures['passed']:>3}/{figures['cases']:<3}")
+    for r in results:
+        if not r.passed:
+            print(f"  FAIL {r.case.id} (line {r.case.line}): "
+                  + "; ".join(m.reason for m in r.failures))
+    if versus_baseline:
+        print(versus_baseline)
+    if reasons:
+        print("Below the bar:\n  " + "\n  ".join(reasons))
+    return 1 if args.check and reasons else 0
+
+
+def _compare(args) -> int:
+    from evals import report
+    from evals.compare import compare, render_html
+
+    comparison = compare(report.load_report(args.old), report.load_report(args.new))
+    print(comparison.text())
+    folder = args.new if args.new.is_dir() else args.new.parent
+    page = folder / "compare.html"
+    page.write_text(render_html(comparison, str(args.old), str(args.new)), encoding="utf-8")
+    print(f"HTML: {page}")
+    return 0
+
+
+def _from_feedback(args) -> int:
+    from chatbot.feedback import FeedbackStore
+    from evals.drafts import drafts_from_feedback, to_jsonl
+
+    db = args.db or Settings.from_env().feedback_db
+    existing = {c.id for c in load_cases(args.out, include_drafts=True)} if args.out.exists() \
+        else set()
+    drafts = drafts_from_feedback(FeedbackStore(db).all(), existing)
+    with args.out.open("a", encoding="utf-8") as f:
+        f.write(to_jsonl(drafts))
+    print(f"{len(drafts)} new draft case(s) appended to {args.out} from {db}. Review them, "
+          "then move them into evals/cases.jsonl without \"draft\".")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
