@@ -79,7 +79,7 @@ def _run(args) -> int:
         versus_baseline = "Against the baseline: " + comparison.text()
     reasons = gate.check(summary, gate.load_thresholds(args.thresholds or gate.DEFAULT_THRESHOLDS),
                          regressions)
-    meta = {"started": started.isoformat(timespec="seconds"), "cases_file": str(args.cases),
+    meta = {"started": started.isoformat(timespec="seconds"), "cases_file": _shown(args.cases),
             "generator": settings.answerer, "gate": reasons}
     out = args.out or HERE / "runs" / started.strftime("%Y%m%d-%H%M%S")
     report.write_run(out, meta, summary, case_dicts)
@@ -99,6 +99,14 @@ def _run(args) -> int:
     if reasons:
         print("Below the bar:\n  " + "\n  ".join(reasons))
     return 1 if args.check and reasons else 0
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the project, so committed reports do not carry a machine's paths."""
+    try:
+        return str(Path(path).resolve().relative_to(HERE.parent))
+    except ValueError:
+        return str(path)
 
 
 def _compare(args) -> int:

@@ -105,10 +105,9 @@ def parse_case(raw: str, line: int = 0) -> Case:
         raise CaseError(f"{at}: \"repeat\" should be a whole number of at least 1.")
     turns = [*turns[:-1], turns[-1] * repeat]
     status = data.get("expected_status")
-    if status not in STATUSES:
-        if not (data.get("draft") and status in (None, "review")):
-            raise CaseError(f"{at}: field \"expected_status\" is {status!r}; it should be "
-                            f"{FIELDS['expected_status']}.")
+    if status not in STATUSES and not (data.get("draft") and status in (None, "review")):
+        raise CaseError(f"{at}: field \"expected_status\" is {status!r}; it should be "
+                        f"{FIELDS['expected_status']}.")
     facts = data.get("expected_facts", [])
     if not isinstance(facts, list) or not all(
             isinstance(f, list) and f and all(isinstance(p, str) and p for p in f)
