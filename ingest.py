@@ -21,12 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     from chatbot.corpus import ArticleError
     from chatbot.embedding import LazyEmbeddings
     from chatbot.indexing import ingest_folder
-    from chatbot.store import ChunkStore, where
+    from chatbot.store import where
 
     try:
-        store = ChunkStore.open(settings, create=True)
         embeddings = LazyEmbeddings(settings.embedding_model_path, settings.torch_threads)
-        report = ingest_folder(store, embeddings, settings.corpus_dir, settings.chunk_max_chars)
+        report = ingest_folder(settings, embeddings)
     except (ArticleError, FileNotFoundError) as err:
         print(f"Ingest failed: {err}", file=sys.stderr)
         return 1

@@ -78,14 +78,22 @@ class Candidate:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embeddings, lexicon: Lexicon, messages: Messages, idf, vocabulary,
+    def __init__(self, embeddings, lexicon: Lexicon, messages: Messages, index,
                  max_sentences: int = 3):
+        """`index` has `.lexical` (a LexicalIndex): word weights and the corpus vocabulary,
+        read at every answer so a re-published index is followed."""
         self.embeddings = embeddings
         self.lexicon = lexicon
         self.messages = messages
-        self.idf = idf
-        self.vocabulary = vocabulary
+        self.index = index
         self.max_sentences = max_sentences
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return self.index.lexical.vocabulary
+
+    def idf(self, term: str) -> float:
+        return self.index.lexical.idf(term)
 
     def answer(self, turn: Turn, retrieved: list[tuple[Chunk, RetrievedChunk]]) -> Answer:
         current = self.lexicon.analyse(turn.question, self.vocabulary)

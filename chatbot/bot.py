@@ -54,8 +54,8 @@ def load_chatbot(settings: Settings | None = None) -> Chatbot:
     messages = Messages.load()
     lexicon = Lexicon.load()
     retriever = HybridRetriever.build(store, embeddings, lexicon, settings.retrieval_k)
-    answerer = ExtractiveAnswerer(embeddings, lexicon, messages, retriever.lexical.idf,
-                                  retriever.vocabulary, settings.max_answer_sentences)
+    answerer = ExtractiveAnswerer(embeddings, lexicon, messages, retriever,
+                                  settings.max_answer_sentences)
     chain = build_chain(retriever, answerer, SafetyPatterns.load(), messages,
                         settings.max_question_chars)
     articles = {}

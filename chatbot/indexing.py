@@ -1,14 +1,22 @@
-"""Bring the index in line with the corpus: embed new chunks, fix moved ones, drop stale ones."""
+"""Bring the index in line with the corpus: embed only new chunks, publish the whole new version.
+
+Chunk ids come from content, so an unchanged paragraph is never embedded again, an edited one is
+new, and one that disappeared is simply not in the next version.
+"""
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.chunking import Chunk, chunk_article
 from chatbot.corpus import Article, ArticleError, article_paths, load_article
-from chatbot.store import ChunkStore
+from chatbot.settings import Settings
+from chatbot.store import ChunkStore, IndexNotFoundError, publish
+
+EMBED_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,8 @@ class IngestReport:
     unchanged: int
     seconds: float
     skipped: tuple[str, ...] = field(default=())
+    articles_changed: int = 0
+    articles_removed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -28,7 +38,8 @@ class IngestReport:
 
     def summary(self) -> str:
         head = (
-            f"{self.articles} article(s), {self.chunks} chunks: {self.added} added, "
+            f"{self.articles} article(s) ({self.articles_changed} new or changed, "
+            f"{self.articles_removed} removed), {self.chunks} chunks: {self.added} added, "
             f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged "
             f"in {self.seconds:.1f} s."
         )
@@ -50,24 +61,27 @@ def load_corpus(paths: list[Path]) -> tuple[list[Article], list[str]]:
     return articles, problems
 
 
-def sync_index(store: ChunkStore, embeddings, articles: list[Article], chunk_max_chars: int,
-               skipped: list[str] | None = None) -> IngestReport:
-    """Make the store hold exactly the chunks of `articles`; embed only what is new."""
+def sync_index(settings: Settings, embeddings, articles: list[Article],
+               skipped: list[str] | None = None, progress: bool | None = None) -> IngestReport:
+    """Make the index hold exactly the chunks of `articles`; embed only what is new."""
     started = time.perf_counter()
     wanted: dict[str, Chunk] = {}
     for article in articles:
-        for chunk in chunk_article(article, chunk_max_chars):
+        for chunk in chunk_article(article, settings.chunk_max_chars):
             wanted.setdefault(chunk.chunk_id, chunk)
-    existing = {c.chunk_id: c.metadata for c in store.all_chunks()}
+    try:
+        live = ChunkStore.open(settings)
+        existing = {c.chunk_id: c.metadata for c in live.all_chunks()}
+    except IndexNotFoundError:
+        live, existing = None, {}
     new = [c for cid, c in wanted.items() if cid not in existing]
-    moved = [c for cid, c in wanted.items()
-             if cid in existing and existing[cid] != c.metadata()]
+    moved = [c for cid, c in wanted.items() if cid in existing and existing[cid] != c.metadata()]
     stale = [cid for cid in existing if cid not in wanted]
-    if new:
-        vectors = embeddings.embed_documents([c.embedding_text for c in new])
-        store.upsert(new, vectors)
-    store.update_metadata(moved)
-    store.delete(stale)
+    if new or moved or stale:
+        vectors = live.vectors([cid for cid in wanted if cid in existing]) if live else {}
+        vectors.update(embed_chunks(embeddings, new, progress))
+        publish(settings, list(wanted.values()), vectors)
+    old_articles = {m["article_id"] for m in existing.values()}
     return IngestReport(
         articles=len(articles),
         chunks=len(wanted),
@@ -77,12 +91,31 @@ def sync_index(store: ChunkStore, embeddings, articles: list[Article], chunk_max
         unchanged=len(wanted) - len(new) - len(moved),
         seconds=time.perf_counter() - started,
         skipped=tuple(skipped or ()),
+        articles_changed=len({c.article_id for c in new}),
+        articles_removed=len(old_articles - {a.article_id for a in articles}),
     )
 
 
-def ingest_folder(store: ChunkStore, embeddings, corpus_dir: Path,
-                  chunk_max_chars: int) -> IngestReport:
-    """Index every article file in a folder."""
+def embed_chunks(embeddings, chunks: list[Chunk], progress: bool | None = None) -> dict:
+    """Vectors for chunks, in batches, with a progress bar on a terminal."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    vectors: dict[str, list[float]] = {}
+    with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not show) as bar:
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[start:start + EMBED_BATCH]
+            for chunk, vector in zip(
+                    batch, embeddings.embed_documents([c.embedding_text for c in batch]),
+                    strict=True):
+                vectors[chunk.chunk_id] = vector
+            bar.update(len(batch))
+    return vectors
+
+
+def ingest_folder(settings: Settings, embeddings, progress: bool | None = None) -> IngestReport:
+    """Index every article file in the configured corpus folder."""
+    corpus_dir = settings.corpus_dir
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"No corpus folder at {corpus_dir}.")
     articles, problems = load_corpus(article_paths(corpus_dir))
@@ -91,4 +124,4 @@ def ingest_folder(store: ChunkStore, embeddings, corpus_dir: Path,
             f"No readable article in {corpus_dir}; nothing was changed."
             + "".join(f"\n{p}" for p in problems)
         )
-    return sync_index(store, embeddings, articles, chunk_max_chars, problems)
+    return sync_index(settings, embeddings, articles, problems, progress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class LexicalIndex:
             df.update(c.keys())
         return cls(ids, counts, tuple(sum(c.values()) for c in counts), df)
 
-    @property
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self.document_frequency)
 

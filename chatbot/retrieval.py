@@ -31,10 +31,18 @@ class HybridRetriever(BaseRetriever):
 
     @classmethod
     def build(cls, store, embeddings, lexicon: Lexicon, k: int) -> HybridRetriever:
-        chunks = {c.chunk_id: c.to_chunk() for c in store.all_chunks()}
-        lexical = LexicalIndex.build({cid: chunk_terms(c) for cid, c in chunks.items()})
+        chunks, lexical = _load(store)
         return cls(store=store, embeddings=embeddings, lexicon=lexicon, chunks=chunks,
                    lexical=lexical, k=k)
+
+    def refresh(self) -> bool:
+        """Follow a newly published index (a re-ingest while the app runs); True if it did."""
+        newer = self.store.newer()
+        if newer is None:
+            return False
+        self.chunks, self.lexical = _load(newer)
+        self.store = newer
+        return True
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -42,6 +50,7 @@ class HybridRetriever(BaseRetriever):
 
     def search(self, query: str) -> list[tuple[Chunk, RetrievedChunk]]:
         """The k best chunks with their dense, lexical and fused scores."""
+        self.refresh()
         depth = max(self.k * 3, 20)
         dense = self.store.query(self.embeddings.embed_query(query), depth)
         terms = content_terms(query) + sorted(
@@ -69,3 +78,8 @@ class HybridRetriever(BaseRetriever):
                      metadata={**chunk.metadata(), **scores.to_dict()})
             for chunk, scores in self.search(query)
         ]
+
+
+def _load(store) -> tuple[dict[str, Chunk], LexicalIndex]:
+    chunks = {c.chunk_id: c.to_chunk() for c in store.all_chunks()}
+    return chunks, LexicalIndex.build({cid: chunk_terms(c) for cid, c in chunks.items()})

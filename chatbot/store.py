@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass
 
 from chatbot.chunking import Chunk
@@ -44,34 +46,51 @@ def where(settings: Settings) -> str:
     return str(settings.chroma_dir)
 
 
+COSINE = {"hnsw": {"space": "cosine"}}
+BATCH = 2000
+
+
 class ChunkStore:
     """One Chroma collection of chunks. Vectors always come from our model, never Chroma's."""
 
-    def __init__(self, collection):
+    def __init__(self, collection, client=None, name: str = ""):
         self._collection = collection
+        self._client = client
+        self._name = name or collection.name
+        self._checked = 0.0
 
     @classmethod
-    def open(cls, settings: Settings, create: bool = False) -> ChunkStore:
+    def open(cls, settings: Settings) -> ChunkStore:
         client = connect(settings)
-        if create:
-            collection = client.get_or_create_collection(
-                name=settings.collection,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            return cls(collection)
         try:
             collection = client.get_collection(name=settings.collection, embedding_function=None)
         except Exception as err:  # chromadb raises NotFoundError/ValueError by version
             raise IndexNotFoundError(
                 f"No index found at {where(settings)} — run `python ingest.py` first."
             ) from err
-        store = cls(collection)
+        store = cls(collection, client, settings.collection)
         if store.count() == 0:
             raise IndexNotFoundError(
                 f"The index at {where(settings)} is empty — run `python ingest.py` first."
             )
         return store
+
+    def newer(self, every_s: float = 2.0) -> ChunkStore | None:
+        """The freshly published version, if `ingest.py` swapped one in since this was opened.
+
+        Checked at most every `every_s` seconds; any error keeps serving what we have.
+        """
+        now = time.monotonic()
+        if self._client is None or now - self._checked < every_s:
+            return None
+        self._checked = now
+        try:
+            current = self._client.get_collection(name=self._name, embedding_function=None)
+        except Exception:
+            return None
+        if current.id == self._collection.id:
+            return None
+        return ChunkStore(current, self._client, self._name)
 
     def count(self) -> int:
         return self._collection.count()
@@ -90,15 +109,6 @@ class ChunkStore:
                 embeddings=vectors,
             )
 
-    def update_metadata(self, chunks: list[Chunk]) -> None:
-        if chunks:
-            self._collection.update(ids=[c.chunk_id for c in chunks],
-                                    metadatas=[c.metadata() for c in chunks])
-
-    def delete(self, ids: list[str]) -> None:
-        if ids:
-            self._collection.delete(ids=ids)
-
     def query(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk_id, cosine similarity), best first."""
         n = min(k, self.count())
@@ -106,3 +116,43 @@ class ChunkStore:
             return []
         got = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(ids), BATCH):
+            got = self._collection.get(ids=ids[start:start + BATCH], include=["embeddings"])
+            found.update(zip(got["ids"], (list(v) for v in got["embeddings"]), strict=True))
+        return found
+
+
+def publish(settings: Settings, chunks: list[Chunk], vectors: dict[str, list[float]]) -> None:
+    """Replace the live collection with exactly `chunks`, without ever serving a partial one.
+
+    The new version is written completely under a staging name, then renamed into place; until
+    that moment the previous collection keeps answering. A crash leaves the live one untouched
+    and a stale staging collection that the next run removes.
+    """
+    client = connect(settings)
+    staging, previous = f"{settings.collection}__staging", f"{settings.collection}__previous"
+    for name in (staging, previous):
+        _drop(client, name)
+    collection = client.create_collection(name=staging, embedding_function=None,
+                                          configuration=COSINE)
+    fresh = ChunkStore(collection)
+    for start in range(0, len(chunks), BATCH):
+        batch = chunks[start:start + BATCH]
+        fresh.upsert(batch, [vectors[c.chunk_id] for c in batch])
+    try:
+        live = client.get_collection(name=settings.collection, embedding_function=None)
+    except Exception:  # no live collection yet
+        live = None
+    if live is not None:
+        live.modify(name=previous)
+    collection.modify(name=settings.collection)
+    if live is not None:
+        _drop(client, previous)
+
+
+def _drop(client, name: str) -> None:
+    with contextlib.suppress(Exception):  # absent: nothing to drop
+        client.delete_collection(name=name)

@@ -24,12 +24,10 @@ def embeddings():
 def indexed_settings(tmp_path_factory, embeddings) -> Settings:
     """The real corpus ingested once into a Chroma folder of its own."""
     from chatbot.indexing import ingest_folder
-    from chatbot.store import ChunkStore
 
     settings = Settings(corpus_dir=CORPUS, chroma_dir=tmp_path_factory.mktemp("chroma"),
                         feedback_db=tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
-    report = ingest_folder(ChunkStore.open(settings, create=True), embeddings, CORPUS,
-                           settings.chunk_max_chars)
+    report = ingest_folder(settings, embeddings)
     assert report.added == report.chunks > 0
     return settings
 

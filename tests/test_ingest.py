@@ -1,12 +1,15 @@
-"""Ingestion into a real Chroma folder with the real model: idempotent, incremental, offline."""
+"""Ingestion into a real Chroma (folder and server) with the real model: idempotent,
+incremental, and never a half-written index serving."""
 
 import shutil
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
-from chatbot import Settings
+from chatbot import Settings, load_chatbot
 from chatbot.indexing import ingest_folder
 from chatbot.store import ChunkStore, IndexNotFoundError
 
@@ -15,47 +18,94 @@ from .conftest import CORPUS, RAW_ARTICLE, ROOT
 pytestmark = pytest.mark.integration
 
 
-def _ingest(settings, embeddings):
-    return ingest_folder(ChunkStore.open(settings, create=True), embeddings,
-                         settings.corpus_dir, settings.chunk_max_chars)
+def _corpus_copy(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    return corpus
+
+
+def _stored(settings):
+    return ChunkStore.open(settings).all_chunks()
 
 
 def test_second_run_changes_nothing_and_an_edit_updates_only_what_changed(tmp_path, embeddings):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, chroma_dir=tmp_path / "chroma")
-    first = _ingest(settings, embeddings)
+    settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_dir=tmp_path / "chroma")
+    first = ingest_folder(settings, embeddings)
     assert first.articles == 1 and first.added == first.chunks > 10
-    again = _ingest(settings, embeddings)
+    again = ingest_folder(settings, embeddings)
     assert (again.added, again.updated, again.removed) == (0, 0, 0)
     assert not again.changed and "nothing changed" in again.summary()
 
-    article = corpus / "ivig-aiha.md"
+    article = settings.corpus_dir / "ivig-aiha.md"
     text = article.read_text()
     article.write_text(text.replace("lasting only around three weeks", "lasting about a month"))
-    edited = _ingest(settings, embeddings)
-    assert (edited.added, edited.removed) == (1, 1)
-    stored = "\n".join(c.text for c in ChunkStore.open(settings).all_chunks())
+    edited = ingest_folder(settings, embeddings)
+    assert (edited.added, edited.removed, edited.articles_changed) == (1, 1, 1)
+    stored = "\n".join(c.text for c in _stored(settings))
     assert "about a month" in stored and "three weeks" not in stored
+    assert len(_stored(settings)) == edited.chunks
 
 
 def test_several_articles_and_a_bad_file(tmp_path, embeddings):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    corpus = _corpus_copy(tmp_path)
     shutil.copy(RAW_ARTICLE, corpus / "copy-from-raw.txt")
     (corpus / "broken.md").write_text("no front matter here")
     settings = Settings(corpus_dir=corpus, chroma_dir=tmp_path / "chroma")
-    report = _ingest(settings, embeddings)
+    report = ingest_folder(settings, embeddings)
     assert report.articles == 2
     assert any("broken" in problem for problem in report.skipped)
-    articles = {c.metadata["article_id"] for c in ChunkStore.open(settings).all_chunks()}
-    assert articles == {"ivig-aiha", "copy-from-raw"}
+    assert {c.metadata["article_id"] for c in _stored(settings)} == {"ivig-aiha",
+                                                                    "copy-from-raw"}
+    bot = load_chatbot(settings)
+    answer = bot.ask("How fast does IVIG work?")
+    assert {c.article_id for c in answer.citations} <= {"ivig-aiha", "copy-from-raw"}
 
     (corpus / "copy-from-raw.txt").unlink()
-    report = _ingest(settings, embeddings)
-    assert report.removed > 0 and report.added == 0
-    articles = {c.metadata["article_id"] for c in ChunkStore.open(settings).all_chunks()}
-    assert articles == {"ivig-aiha"}
+    report = ingest_folder(settings, embeddings)
+    assert report.removed > 0 and report.added == 0 and report.articles_removed == 1
+    assert {c.metadata["article_id"] for c in _stored(settings)} == {"ivig-aiha"}
+
+
+class _FailingEmbeddings:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def embed_documents(self, texts):
+        raise RuntimeError("the model crashed half-way")
+
+
+def test_a_failed_ingest_leaves_the_previous_index_answering(tmp_path, embeddings, monkeypatch):
+    settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_dir=tmp_path / "chroma")
+    ingest_folder(settings, embeddings)
+    before = sorted(c.chunk_id for c in _stored(settings))
+    bot = load_chatbot(settings)
+    article = settings.corpus_dir / "ivig-aiha.md"
+    article.write_text(article.read_text().replace("three weeks", "two months"))
+
+    with pytest.raises(RuntimeError):
+        ingest_folder(settings, _FailingEmbeddings(embeddings))
+    assert sorted(c.chunk_id for c in _stored(settings)) == before
+
+    import chatbot.store as store
+
+    real_upsert = store.ChunkStore.upsert
+    calls = []
+
+    def crash_after_first_batch(self, chunks, vectors):
+        calls.append(len(chunks))
+        real_upsert(self, chunks[:3], vectors[:3])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.ChunkStore, "upsert", crash_after_first_batch)
+    with pytest.raises(OSError):
+        ingest_folder(settings, embeddings)
+    monkeypatch.undo()
+    assert calls and sorted(c.chunk_id for c in _stored(settings)) == before
+    assert "three weeks" in bot.ask("How long do the effects of IVIG last?").answer
+
+    ingest_folder(settings, embeddings)  # a good run cleans up and publishes
+    time.sleep(2.1)  # the app checks for a newer index at most every 2 s
+    assert "two months" in bot.ask("How long do the effects of IVIG last?").answer
 
 
 def test_a_missing_index_says_what_to_do(tmp_path):
@@ -64,11 +114,51 @@ def test_a_missing_index_says_what_to_do(tmp_path):
 
 
 def test_ingest_cli_reports_and_is_idempotent(tmp_path):
-    env_args = ["--corpus", str(CORPUS), "--chroma-dir", str(tmp_path / "chroma")]
-    first = subprocess.run([sys.executable, "ingest.py", *env_args], cwd=ROOT,
+    args = ["--corpus", str(CORPUS), "--chroma-dir", str(tmp_path / "chroma")]
+    first = subprocess.run([sys.executable, "ingest.py", *args], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     assert "1 article(s)" in first.stdout and "added" in first.stdout
-    second = subprocess.run([sys.executable, "ingest.py", *env_args], cwd=ROOT,
+    second = subprocess.run([sys.executable, "ingest.py", *args], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert "nothing changed" in second.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server from the chromadb package, on a free loopback port."""
+    port = _free_port()
+    chroma = shutil.which("chroma", path=str(ROOT / ".venv" / "bin")) or shutil.which("chroma")
+    assert chroma, "the chroma CLI comes with the chromadb package"
+    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("the Chroma server did not start within 60 s")
+    yield port
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_chroma_server_mode_ingest_and_ask(tmp_path, embeddings, chroma_server):
+    settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_host="127.0.0.1",
+                        chroma_port=chroma_server, chroma_dir=tmp_path / "unused")
+    report = ingest_folder(settings, embeddings)
+    assert report.added == report.chunks > 10
+    assert not (tmp_path / "unused").exists()  # nothing written to a local folder
+    assert not ingest_folder(settings, embeddings).changed
+    answer = load_chatbot(settings).ask("Can I get IVIG at home?")
+    assert answer.status == "answered" and "can’t be done at home" in answer.answer
