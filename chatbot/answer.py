@@ -48,6 +48,8 @@ class Answer:
     question: str = ""
     generator: str = "extractive"
     retrieved: tuple[RetrievedChunk, ...] = field(default=())
+    # what a generating model said that did not pass verification, with the reason
+    dropped: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -67,6 +69,7 @@ class Answer:
             "question": self.question,
             "generator": self.generator,
             "retrieved": [r.to_dict() for r in self.retrieved],
+            "dropped": list(self.dropped),
         }
 
 

@@ -33,8 +33,12 @@ class Chatbot:
         return self._chain.invoke({"question": question, "history": list(history or [])})
 
 
-def load_chatbot(settings: Settings | None = None) -> Chatbot:
-    """Build the chatbot from an existing index; raises IndexNotFoundError if there is none."""
+def load_chatbot(settings: Settings | None = None, chat_model=None) -> Chatbot:
+    """Build the chatbot from an existing index; raises IndexNotFoundError if there is none.
+
+    With an LLM answerer configured, `chat_model` may be given (tests pass fakes); otherwise it
+    is built from the settings.
+    """
     settings = settings or Settings.from_env()
     from chatbot.answering import ExtractiveAnswerer
     from chatbot.chain import build_chain
@@ -44,9 +48,9 @@ def load_chatbot(settings: Settings | None = None) -> Chatbot:
     from chatbot.safety import SafetyPatterns
     from chatbot.store import ChunkStore
 
-    if settings.answerer != "extractive":
+    if settings.answerer not in ("extractive", "openai", "ollama"):
         raise ValueError(
-            f"Unknown answerer {settings.answerer!r}; this version supports 'extractive'."
+            f"Unknown answerer {settings.answerer!r}: use extractive, openai or ollama."
         )
     store = ChunkStore.open(settings)
     embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
@@ -56,6 +60,12 @@ def load_chatbot(settings: Settings | None = None) -> Chatbot:
     retriever = HybridRetriever.build(store, embeddings, lexicon, settings.retrieval_k)
     answerer = ExtractiveAnswerer(embeddings, lexicon, messages, retriever,
                                   settings.max_answer_sentences)
+    if settings.answerer != "extractive":
+        from chatbot.generative import VerifiedLLMAnswerer, build_chat_model
+
+        answerer = VerifiedLLMAnswerer(
+            chat_model or build_chat_model(settings), answerer, embeddings,
+            name=f"{settings.answerer}:{settings.llm_model or 'model'}")
     chain = build_chain(retriever, answerer, SafetyPatterns.load(), messages,
                         settings.max_question_chars)
     articles = {}

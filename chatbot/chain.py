@@ -5,7 +5,6 @@ from __future__ import annotations
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from chatbot.answer import ABSTAINED, ESCALATED, REJECTED, Answer
-from chatbot.answering import ExtractiveAnswerer
 from chatbot.conversation import turn_for
 from chatbot.messages import Messages
 from chatbot.retrieval import HybridRetriever
@@ -46,9 +45,13 @@ def safety_answer(screening: Screening, messages: Messages, max_chars: int) -> A
                   question=screening.question)
 
 
-def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer,
-                patterns: SafetyPatterns, messages: Messages, max_chars: int) -> Runnable:
-    """{"question": str, "history": list} -> Answer."""
+def build_chain(retriever: HybridRetriever, answerer, patterns: SafetyPatterns,
+                messages: Messages, max_chars: int) -> Runnable:
+    """{"question": str, "history": list} -> Answer.
+
+    `answerer` has `answer(turn, retrieved) -> Answer`: the ExtractiveAnswerer, or the
+    VerifiedLLMAnswerer wrapped around it.
+    """
 
     def screened(inputs: dict) -> dict:
         return {**inputs, "screening": screen(inputs.get("question"), patterns, max_chars)}

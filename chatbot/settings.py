@@ -29,7 +29,14 @@ class Settings:
     retrieval_k: int = 6
     max_question_chars: int = 1000
     max_answer_sentences: int = 3
+    # "extractive" (default, no LLM) | "openai" (any OpenAI-compatible server) | "ollama"
     answerer: str = "extractive"
+    llm_model: str = ""
+    llm_base_url: str = ""  # e.g. http://127.0.0.1:8080/v1 (vLLM, llama.cpp, LM Studio...)
+    llm_api_key_env: str = "OPENAI_API_KEY"  # the *name* of the variable holding the key
+    ollama_host: str = "http://127.0.0.1:11434"
+    llm_timeout_s: float = 30.0
+    llm_max_retries: int = 1
     feedback_db: Path = PROJECT_ROOT / "feedback.sqlite3"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -70,6 +77,12 @@ _FIELD_KINDS = {
     "max_question_chars": int,
     "max_answer_sentences": int,
     "answerer": str,
+    "llm_model": str,
+    "llm_base_url": str,
+    "llm_api_key_env": str,
+    "ollama_host": str,
+    "llm_timeout_s": float,
+    "llm_max_retries": int,
     "feedback_db": Path,
     "host": str,
     "port": int,

@@ -6,17 +6,11 @@ can be tested on hand-made good and bad answers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from chatbot.answer import ANSWERED, cited_numbers
-from chatbot.terms import content_terms
-
-SUPPORT_THRESHOLD = 0.6
-_NUMBER = re.compile(r"\d+(?:\.\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                     r"twenty|thirty|forty|fifty|hundred)\b", re.I)
-_SENTENCE_WITH_MARKERS = re.compile(r"(.+?)((?:\s*\[\d+\])+)(?=\s|$)", re.S)
+from chatbot.verification import SUPPORT_THRESHOLD, cited_sentences, support_score
 
 
 @dataclass(frozen=True)
@@ -98,32 +92,6 @@ def citation_markers(answer: dict) -> MetricResult:
         problems.append("an answer without citations")
     return MetricResult("citation_markers", float(not problems), not problems,
                         "markers and citations match" if not problems else "; ".join(problems))
-
-
-def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
-    """Answer text -> (sentence, its [n] numbers); a sentence without a marker gets []."""
-    pieces = []
-    at = 0
-    for match in _SENTENCE_WITH_MARKERS.finditer(text):
-        before = text[at:match.start()].strip()
-        if before:
-            pieces.append((before, []))
-        pieces.append((match.group(1).strip(), cited_numbers(match.group(2))))
-        at = match.end()
-    if text[at:].strip():
-        pieces.append((text[at:].strip(), []))
-    return pieces
-
-
-def support_score(sentence: str, quote: str, similarity: Callable[[str, str], float]) -> float:
-    """How well a quote supports a sentence, 0..1: shared content words and numbers, plus
-    embedding similarity. A number in the sentence that is not in the quote scores 0."""
-    numbers = {n.lower() for n in _NUMBER.findall(sentence)}
-    if numbers - {n.lower() for n in _NUMBER.findall(quote)}:
-        return 0.0
-    words = set(content_terms(sentence))
-    overlap = len(words & set(content_terms(quote))) / len(words) if words else 0.0
-    return 0.5 * overlap + 0.5 * max(0.0, similarity(sentence, quote))
 
 
 def citation_support(answer: dict, similarity: Callable[[str, str], float],

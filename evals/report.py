@@ -110,6 +110,9 @@ answerer {_e(meta.get('generator', 'extractive'))}</p>
 <table>{rows}</table>
 <h2>Pass rate per category</h2>{bar_chart(summary['categories'])}
 <table><tr><th>category</th><th>passed</th><th>rate</th></tr>{cat_rows}</table>
+<h2>Pass rate per answer path</h2><table><tr><th>generator</th><th>passed</th></tr>
+{''.join(f"<tr><td>{_e(g)}</td><td>{f['passed']}/{f['cases']}</td></tr>"
+         for g, f in summary.get('generators', {}).items())}</table>
 <h2>Failing cases ({len(failing)})</h2>
 {''.join(_case_html(c) for c in failing) or '<p>None.</p>'}
 <h2>All cases</h2><table><tr><th>id</th><th>category</th><th>question</th><th>status</th>

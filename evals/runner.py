@@ -84,8 +84,17 @@ def summarise(results: list[CaseResult]) -> dict:
         return figures
 
     categories = sorted({r.case.category for r in results})
+    generators = sorted({generator_of(r) for r in results})
     return {
         "overall": block(results),
         "categories": {c: block([r for r in results if r.case.category == c])
                        for c in categories},
+        "generators": {g: block([r for r in results if generator_of(r) == g])
+                       for g in generators},
     }
+
+
+def generator_of(result: CaseResult) -> str:
+    """Which path produced the answer: 'extractive', 'openai:model', or a fallback."""
+    generator = result.answer.get("generator", "extractive")
+    return "extractive (fallback)" if generator.startswith("extractive (") else generator

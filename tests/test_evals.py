@@ -137,8 +137,9 @@ def test_html_report_shows_failures_with_reasons():
     case = parse_case(json.dumps({"id": "t1", "category": "plain", "question": "<b>q</b>",
                                   "expected_status": "abstained"}))
     result = score(case, GOOD, ARTICLE, "D", word_overlap)
-    page = render_html({"meta": {}, "summary": summarise([result]),
-                        "cases": [result.to_dict()]})
+    summary = summarise([result])
+    assert summary["generators"] == {"extractive": summary["overall"]}
+    page = render_html({"meta": {}, "summary": summary, "cases": [result.to_dict()]})
     assert "Failing cases (1)" in page and "expected &#x27;abstained&#x27;" in page
     assert "<b>q</b>" not in page and "<svg" in page
 
