@@ -22,11 +22,12 @@ class ArticleInfo:
 
 class Chatbot:
     def __init__(self, chain, messages: Messages, articles: tuple[ArticleInfo, ...],
-                 settings: Settings):
+                 settings: Settings, embeddings=None):
         self._chain = chain
         self.messages = messages
         self.articles = articles
         self.settings = settings
+        self.embeddings = embeddings  # the model, shared with callers that need vectors
 
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one patient message, reading earlier turns for follow-ups."""
@@ -74,4 +75,4 @@ def load_chatbot(settings: Settings | None = None, chat_model=None) -> Chatbot:
             chunk.article_id, chunk.article_title, chunk.publisher, chunk.medical_reviewer,
             chunk.date_posted))
     return Chatbot(chain, messages, tuple(sorted(articles.values(), key=lambda a: a.title)),
-                   settings)
+                   settings, embeddings)

@@ -34,6 +34,16 @@ def load_embeddings(model_path: Path | None = None, threads: int | None = None):
     )
 
 
+def text_similarity(embeddings):
+    """A function (a, b) -> cosine similarity of two texts (vectors are normalised)."""
+
+    def similarity(a: str, b: str) -> float:
+        va, vb = embeddings.embed_documents([a, b])
+        return sum(x * y for x, y in zip(va, vb, strict=True))
+
+    return similarity
+
+
 class CachedEmbeddings:
     """Remembers vectors by text: a question is embedded once per turn, a sentence once ever.
 
@@ -57,6 +67,10 @@ class CachedEmbeddings:
             for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
                 self._remember(("d", text), vector)
         return [self._cache[("d", t)] for t in texts]
+
+    def forget_queries(self) -> None:
+        """Drop cached question vectors (the benchmark measures uncached questions)."""
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != "q"}
 
     def _remember(self, key: tuple[str, str], vector: list[float]) -> None:
         if len(self._cache) >= self.max_entries:

@@ -16,6 +16,7 @@ from pathlib import Path
 from chatbot.answer import ANSWERED, Answer, Citation, RetrievedChunk, join_cited
 from chatbot.answering import ExtractiveAnswerer, Turn
 from chatbot.chunking import Chunk
+from chatbot.embedding import text_similarity
 from chatbot.settings import Settings
 from chatbot.verification import best_support, cited_sentences
 
@@ -68,7 +69,7 @@ class VerifiedLLMAnswerer:
                  prompt: Prompt | None = None):
         self.model = chat_model
         self.fallback = fallback
-        self.embeddings = embeddings
+        self._similarity = text_similarity(embeddings)
         self.name = name
         self.prompt = prompt or Prompt.load()
 
@@ -144,7 +145,3 @@ class VerifiedLLMAnswerer:
             content = " ".join(str(b.get("text", "")) if isinstance(b, dict) else str(b)
                                for b in content)
         return str(content)
-
-    def _similarity(self, a: str, b: str) -> float:
-        va, vb = self.embeddings.embed_documents([a, b])
-        return sum(x * y for x, y in zip(va, vb, strict=True))

@@ -37,18 +37,41 @@ def split_sentences(text: str) -> list[str]:
 def split_units(block: str) -> list[str]:
     """A block -> citable units. The sentence that introduces a list carries the list with it.
 
-    Every unit is an exact substring of the block, so quotes stay verbatim.
+    Prose may come before, between and after lists. Every unit is an exact substring of the
+    block, so quotes stay verbatim.
     """
-    lines = block.split("\n")
-    list_start = next((i for i, line in enumerate(lines) if line.startswith("- ")), len(lines))
-    prose = "\n".join(lines[:list_start])
-    units = split_sentences(prose) if prose.strip() else []
-    if list_start < len(lines):
-        items = "\n".join(lines[list_start:])
-        if units:
-            intro = units.pop()
-            units.append(block[block.rindex(intro) :])
-            assert units[-1].endswith(items)
-        else:
-            units.append(items)
-    return units
+    spans: list[tuple[int, int]] = []
+    for is_list, start, end in _segments(block):
+        if is_list:
+            if spans and spans[-1][1] == _prose_end(block, start):
+                spans[-1] = (spans[-1][0], end)  # the list joins the sentence before it
+            else:
+                spans.append((start, end))
+            continue
+        text = block[start:end]
+        at = 0
+        for sentence in split_sentences(text):
+            offset = text.index(sentence, at)
+            spans.append((start + offset, start + offset + len(sentence)))
+            at = offset + len(sentence)
+    return [block[s:e] for s, e in spans]
+
+
+def _segments(block: str) -> list[tuple[bool, int, int]]:
+    """Runs of list lines and of prose lines, as (is_list, start, end) offsets."""
+    segments: list[tuple[bool, int, int]] = []
+    offset = 0
+    for line in block.split("\n"):
+        is_list = line.startswith("- ")
+        end = offset + len(line)
+        if segments and segments[-1][0] == is_list:
+            segments[-1] = (is_list, segments[-1][1], end)
+        elif line.strip():
+            segments.append((is_list, offset, end))
+        offset = end + 1
+    return segments
+
+
+def _prose_end(block: str, list_start: int) -> int:
+    """Where the prose before a list really ends (without the line break)."""
+    return len(block[:list_start].rstrip())

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     from chatbot import IndexNotFoundError, load_chatbot
     from chatbot.corpus import article_paths
-    from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from chatbot.embedding import text_similarity
     from chatbot.indexing import load_corpus
     from evals import gate, report
     from evals.compare import compare
@@ -61,11 +61,7 @@ def _run(args) -> int:
         return 2
     articles, _ = load_corpus(article_paths(settings.corpus_dir))
     corpus_text = "\n\n".join(a.body for a in articles)
-    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path))
-
-    def similarity(a: str, b: str) -> float:
-        va, vb = embeddings.embed_documents([a, b])
-        return sum(x * y for x, y in zip(va, vb, strict=True))
+    similarity = text_similarity(bot.embeddings)
 
     started = dt.datetime.now(dt.UTC)
     results = run_cases(bot, cases, corpus_text, similarity)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,13 @@ def article_body() -> str:
     from chatbot.corpus import load_article
 
     return load_article(CORPUS / "ivig-aiha.md").body
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def squash(text: str) -> str:

@@ -1,13 +1,12 @@
 """The real app in a real headless Chromium (Debian's), plus a gradio_client round trip."""
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from chatbot.feedback import FeedbackStore
 
-from .conftest import ROOT
+from .conftest import ROOT, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -18,11 +17,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def served(bot, tmp_path_factory):
@@ -30,7 +24,7 @@ def served(bot, tmp_path_factory):
 
     store = FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
     app = build_app(bot, store)
-    port = _free_port()
+    port = free_port()
     launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}", store
     app.close()

@@ -13,7 +13,7 @@ from chatbot import Settings, load_chatbot
 from chatbot.indexing import ingest_folder
 from chatbot.store import ChunkStore, IndexNotFoundError
 
-from .conftest import CORPUS, RAW_ARTICLE, ROOT
+from .conftest import CORPUS, RAW_ARTICLE, ROOT, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -124,16 +124,11 @@ def test_ingest_cli_reports_and_is_idempotent(tmp_path):
     assert "nothing changed" in second.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def chroma_server(tmp_path):
     """A real `chroma run` server from the chromadb package, on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     chroma = shutil.which("chroma", path=str(ROOT / ".venv" / "bin")) or shutil.which("chroma")
     assert chroma, "the chroma CLI comes with the chromadb package"
     server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),

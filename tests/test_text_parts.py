@@ -102,3 +102,25 @@ def test_an_answer_cannot_cite_what_it_does_not_carry():
         Answer(ANSWERED, "Quote. [2]", "d", (citation,))
     with pytest.raises(ValueError):
         Answer(ANSWERED, "No citations.", "d", ())
+
+
+def test_bm25_finds_exact_terms_and_fusion_rewards_agreement():
+    from chatbot.lexical import LexicalIndex, reciprocal_rank_fusion
+
+    docs = {"a": content_terms("FcRn controls antibodies"),
+            "b": content_terms("antibodies from donors"),
+            "c": content_terms("IgA is found in the gut")}
+    index = LexicalIndex.build(docs)
+    assert [cid for cid, _ in index.rank(content_terms("What is FcRn?"), 3)] == ["a"]
+    assert {cid for cid, _ in index.rank(content_terms("antibodies"), 3)} == {"a", "b"}
+    assert index.rank(content_terms("nothing matches"), 3) == []
+    assert index.idf(stem("igA")) > index.idf(stem("antibodies"))
+    fused = reciprocal_rank_fusion([["a", "b"], ["b", "c"]])
+    assert fused[0][0] == "b"
+
+
+def test_prose_after_a_list_in_the_same_block_is_kept():
+    block = "Intro. Symptoms include:\n- Fever\n- Chills\nAfter the list. Last one."
+    assert split_units(block) == ["Intro.", "Symptoms include:\n- Fever\n- Chills",
+                                  "After the list.", "Last one."]
+    assert split_units("- only\n- a list") == ["- only\n- a list"]
