@@ -96,9 +96,15 @@ class ChunkStore:
         return self._collection.count()
 
     def all_chunks(self) -> list[StoredChunk]:
-        got = self._collection.get(include=["documents", "metadatas"])
-        return [StoredChunk(i, d, m) for i, d, m in
-                zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        """Every chunk, read in pages (one request for 100,000 would exceed SQLite's limits)."""
+        chunks: list[StoredChunk] = []
+        while True:
+            got = self._collection.get(include=["documents", "metadatas"], limit=BATCH,
+                                       offset=len(chunks))
+            chunks.extend(StoredChunk(i, d, m) for i, d, m in
+                          zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            if len(got["ids"]) < BATCH:
+                return chunks
 
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         if chunks:
