@@ -58,6 +58,7 @@ class ChunkStore:
         self._client = client
         self._name = name or collection.name
         self._checked = 0.0
+        self._count: int | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -93,7 +94,11 @@ class ChunkStore:
         return ChunkStore(current, self._client, self._name)
 
     def count(self) -> int:
-        return self._collection.count()
+        """Chunks in the collection. Counted once: a published collection never changes (a new
+        version is a new collection), and counting 100k rows costs more than a query."""
+        if self._count is None:
+            self._count = self._collection.count()
+        return self._count
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk, read in pages (one request for 100,000 would exceed SQLite's limits)."""
@@ -107,6 +112,7 @@ class ChunkStore:
                 return chunks
 
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        self._count = None
         if chunks:
             self._collection.upsert(
                 ids=[c.chunk_id for c in chunks],

@@ -199,3 +199,47 @@ def test_real_http_to_an_openai_compatible_server(indexed_settings, openai_serve
     _OpenAICompatible.fail = True
     answer = bot.ask("How long do the effects of IVIG last?")
     assert "three weeks" in answer.answer and answer.generator.startswith("extractive (")
+
+
+class _OllamaCompatible(BaseHTTPRequestHandler):
+    """Speaks Ollama's /api/chat (streamed NDJSON); replies by reading the passages."""
+
+    requests: ClassVar[list] = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append((self.path, body))
+        prompt = "\n".join(m["content"] for m in body["messages"])
+        words = (_fast(prompt) + " It is given at home [1].").split(" ")
+        lines = [{"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
+                  "message": {"role": "assistant", "content": w + " "}, "done": False}
+                 for w in words]
+        lines.append({"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
+                      "message": {"role": "assistant", "content": ""}, "done": True,
+                      "done_reason": "stop"})
+        payload = "".join(json.dumps(line) + "\n" for line in lines).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_real_http_to_an_ollama_server(indexed_settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OllamaCompatible)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = indexed_settings.with_(
+            answerer="ollama", llm_model="tiny-scripted", llm_timeout_s=10,
+            ollama_host=f"http://127.0.0.1:{server.server_address[1]}")
+        answer = load_chatbot(settings).ask("How fast does IVIG work?")
+    finally:
+        server.shutdown()
+    assert answer.generator == "ollama:tiny-scripted"
+    assert answer.answer == "IVIG usually starts to work within one to five days. [1]"
+    assert any("at home" in d for d in answer.dropped)
+    path, body = _OllamaCompatible.requests[-1]
+    assert path == "/api/chat" and body["options"]["temperature"] == 0
