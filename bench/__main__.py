@@ -271,9 +271,10 @@ def write_readme(r: dict, path: Path) -> None:
     growth = " → ".join(f"{int(k):,}: {r['retrieval'][k]['p95_ms']} ms" for k in sizes)
     path.write_text(f"""# Benchmark
 
-`make bench` (about 10 minutes; not part of `make test`). Latest run: {r['machine']['date']} on
+`make bench` (about 7 minutes; not part of `make test`). Latest run: {r['machine']['date']},
 {r['machine']['cores']} cores ({r['machine']['cpu'] or 'unknown CPU'}), Python
-{r['machine']['python']}. Full figures: `results.json`; plot: `results.png`.
+{r['machine']['python']}, {r['seconds']} s in all. Full figures: `results.json`; plot:
+`results.png`.
 
 | target | measured | |
 |---|---|---|
@@ -285,10 +286,14 @@ def write_readme(r: dict, path: Path) -> None:
 - Generated corpus: {s['articles']} articles, {s['chunks']} chunks, really embedded: ingest
   {s['ingest_s']} s ({s['ingest_chunks_per_s']} chunks/s against raw encoding at
   {s['encode_chunks_per_s']} chunks/s), index {s['index_size_mb']} MB on disk, answers p50
-  {s['query_p50_ms']} ms / p95 {s['query_p95_ms']} ms.
+  {s['query_p50_ms']} ms / p95 {s['query_p95_ms']} ms. These answers are slower than on the
+  one-article index because each question meets sentences whose vectors are not cached yet
+  (the answerer embeds the sentences of the retrieved chunks on first use); storing sentence
+  vectors at ingest would remove that cost.
 - Fused dense + lexical retrieval p95 by index size: {growth}.
   {r['retrieval']['vectors']}.
-- App: {r['app']['cold_start_s']} s from `python app.py` to the first answer; peak RSS
+- App: {r['app']['cold_start_s']} s from `python app.py` to the first answer (mostly importing
+  torch, sentence-transformers and Gradio, then loading the model); peak RSS
   {r['app']['app_peak_rss_mb']} MB.
 
 The machine is shared: figures move between runs; ratios against a floor measured in the same
