@@ -25,6 +25,7 @@ HEADING_CREDIT = 0.5  # a word found only in the section heading counts half
 CONTEXT_WEIGHT = 0.5  # a follow-up's earlier question counts half
 MIN_SCORE = 0.42
 MARGIN = 0.08
+SEMANTIC_ONLY_MIN = 0.55  # a question of everyday words alone must match in meaning this well
 GENERIC_FACTOR = 0.3  # everyday words ("type", "work", "long") count less than specific ones
 # A sentence that leans on the one before it ("It's not used as often...") brings it along.
 _LEANS_BACK = re.compile(r"^(It|It’s|It's|Its|This|These|That|They|Them|Those|On the other hand)\b")
@@ -150,6 +151,9 @@ class ExtractiveAnswerer:
         best = ranked[0]
         if self._has_specific_focus(current) and not best.specific and best.semantic < 0.55:
             return []
+        if (not self._has_specific_focus(current) and best.semantic < SEMANTIC_ONLY_MIN
+                and not best.cue):
+            return []  # only everyday words, no question shape, a weak match: not covered
         limit = self.max_sentences + (1 if current.wants_list else 0)
         # when only meaning decides, scores bunch up: keep near-equals closer to the best
         margin = MARGIN if self._has_specific_focus(current) else MARGIN / 2
