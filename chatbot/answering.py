@@ -25,7 +25,7 @@ HEADING_CREDIT = 0.5  # a word found only in the section heading counts half
 CONTEXT_WEIGHT = 0.5  # a follow-up's earlier question counts half
 MIN_SCORE = 0.42
 MARGIN = 0.08
-SEMANTIC_ONLY_MIN = 0.55  # a question of everyday words alone must match in meaning this well
+SEMANTIC_ONLY_MIN = 0.6  # a question of everyday words alone must match in meaning this well
 GENERIC_FACTOR = 0.3  # everyday words ("type", "work", "long") count less than specific ones
 # A sentence that leans on the one before it ("It's not used as often...") brings it along.
 _LEANS_BACK = re.compile(r"^(It|It’s|It's|Its|This|These|That|They|Them|Those|On the other hand)\b")

@@ -14,6 +14,7 @@ from chatbot.safety import (
     INSTRUCTIONS,
     NO_TEXT,
     PERSONAL_ADVICE,
+    SMALL_TALK,
     TOO_LONG,
     SafetyPatterns,
     Screening,
@@ -27,6 +28,7 @@ _STOP_STATUS = {
     EMERGENCY: ESCALATED,
     PERSONAL_ADVICE: ABSTAINED,
     INSTRUCTIONS: ABSTAINED,
+    SMALL_TALK: ABSTAINED,
 }
 
 
@@ -39,6 +41,7 @@ def safety_answer(screening: Screening, messages: Messages, max_chars: int) -> A
         EMERGENCY: messages.emergency,
         PERSONAL_ADVICE: messages.personal_advice,
         INSTRUCTIONS: messages.instructions,
+        SMALL_TALK: messages.small_talk,
     }[screening.stop]
     return Answer(status=_STOP_STATUS[screening.stop], answer=text,
                   disclaimer=messages.disclaimer, reason=screening.stop,

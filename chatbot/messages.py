@@ -19,6 +19,7 @@ class Messages:
     empty: str
     too_long: str
     no_text: str
+    small_talk: str
     example_questions: tuple[str, ...]
 
     @classmethod

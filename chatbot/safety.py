@@ -18,9 +18,14 @@ DEFAULT_PATTERNS = Path(__file__).resolve().parent / "data" / "safety.toml"
 # Reasons carried into the Answer (machine-readable; the texts live in messages.toml).
 EMPTY, TOO_LONG, NO_TEXT = "empty", "too_long", "no_text"
 EMERGENCY, PERSONAL_ADVICE, INSTRUCTIONS = "emergency", "personal_advice", "instructions"
+SMALL_TALK = "small_talk"
 
 _SCRIPT = re.compile(r"<\s*(script|style|iframe|object|embed|svg)\b.*?(<\s*/\s*\1\s*>|\Z)",
                      re.I | re.S)
+# Markdown images/links and bare URLs: the words a patient typed stay, the addresses go.
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"\b(?:https?|ftp|data|javascript)\s*:[^\s<>]*", re.I)
 _TAG = re.compile(r"<\s*/?\s*[a-z!][^>]*>?", re.I)
 _ENTITY_OR_URI = re.compile(r"javascript\s*:|&[#a-z0-9]+;", re.I)
 
@@ -30,12 +35,14 @@ class SafetyPatterns:
     emergency: tuple[re.Pattern, ...]
     personal_advice: tuple[re.Pattern, ...]
     instructions: tuple[re.Pattern, ...]
+    small_talk: tuple[re.Pattern, ...] = ()
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATTERNS) -> SafetyPatterns:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return cls(**{key: tuple(re.compile(p, re.I) for p in data[key])
-                      for key in ("emergency", "personal_advice", "instructions")})
+                      for key in ("emergency", "personal_advice", "instructions", "small_talk")
+                      if key in data})
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,9 @@ class Screening:
 def strip_markup(text: str) -> str:
     """Drop HTML/script so it is neither obeyed nor echoed; keep the words around it."""
     text = _SCRIPT.sub(" ", text)
+    text = _MD_IMAGE.sub(" ", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
     text = _TAG.sub(" ", text)
     text = _ENTITY_OR_URI.sub(" ", text)
     return " ".join(text.split())
@@ -83,6 +93,8 @@ def screen(message: str, patterns: SafetyPatterns, max_chars: int) -> Screening:
     question = " ".join(kept)
     if removed_instructions and not re.search(r"[A-Za-z]{3,}", question):
         return Screening("", INSTRUCTIONS, removed_markup, True)
+    if not removed_instructions and matches_any(patterns.small_talk, question):
+        return Screening(question, SMALL_TALK, removed_markup)
     if matches_any(patterns.personal_advice, question):
         return Screening(question, PERSONAL_ADVICE, removed_markup, removed_instructions)
     return Screening(question, None, removed_markup, removed_instructions)

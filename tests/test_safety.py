@@ -9,6 +9,7 @@ from chatbot.safety import (
     INSTRUCTIONS,
     NO_TEXT,
     PERSONAL_ADVICE,
+    SMALL_TALK,
     TOO_LONG,
     SafetyPatterns,
     screen,
@@ -48,6 +49,8 @@ def test_an_emergency_wins_even_in_an_overlong_message(patterns):
     "Is IVIG right for me?",
     "I weigh 70 kg, how much IVIG do I need?",
     "Should I take Tylenol before my infusion?",
+    "is it ok to stop rituximab",
+    "Which is better for me, splenectomy or IVIG?",
 ])
 def test_personal_advice(patterns, message):
     assert screen(message, patterns, 1000).stop == PERSONAL_ADVICE
@@ -59,6 +62,7 @@ def test_personal_advice(patterns, message):
     "How is the dose of IVIG decided?",
     "Should I drink water before my infusion?",
     "What are the side effects of IVIG?",
+    "Which is the most common side effect I might get?",
 ])
 def test_ordinary_questions_pass(patterns, message):
     result = screen(message, patterns, 1000)
@@ -82,7 +86,15 @@ def test_injected_instructions_are_dropped_not_obeyed(patterns):
     assert mixed.removed_instructions
 
 
+def test_greetings_and_thanks_get_a_friendly_reply(patterns):
+    assert screen("ok thanks!", patterns, 1000).stop == SMALL_TALK
+    assert screen("Hello", patterns, 1000).stop == SMALL_TALK
+    assert screen("Hello, how fast does IVIG work?", patterns, 1000).stop is None
+
+
 def test_markup_is_removed_from_the_question():
+    assert strip_markup("![x](http://evil.example/x.png) how fast") == "how fast"
+    assert strip_markup("see [the article](https://x.org/a) now") == "see the article now"
     assert strip_markup("<script>alert(1)</script>What is <b>IVIG</b>?") == "What is IVIG ?"
     assert "<" not in strip_markup("<img src=x onerror=alert(1)> hi")
 
