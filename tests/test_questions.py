@@ -150,3 +150,17 @@ def test_cli_without_an_index_says_run_ingest(tmp_path):
     run = subprocess.run([sys.executable, "-m", "chatbot", "ask", "hi"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "python ingest.py" in run.stderr
+
+
+def test_the_retriever_is_a_langchain_retriever(indexed_settings, embeddings):
+    from chatbot.lexicon import Lexicon
+    from chatbot.retrieval import HybridRetriever
+    from chatbot.store import ChunkStore
+
+    retriever = HybridRetriever.build(ChunkStore.open(indexed_settings), embeddings,
+                                      Lexicon.load(), k=3)
+    docs = retriever.invoke("What is FcRn?")
+    assert len(docs) == 3
+    assert "FcRn" in docs[0].page_content and docs[0].id.startswith("ivig-aiha:")
+    assert docs[0].metadata["section"] == "How Does Intravenous Immunoglobulin Therapy Work?"
+    assert docs[0].metadata["lexical"] > 0 and docs[0].metadata["dense"] > 0
