@@ -88,8 +88,9 @@ def screen(message: str, patterns: SafetyPatterns, max_chars: int) -> Screening:
     removed_markup = plain != " ".join(text.split())
     if not re.search(r"[A-Za-z]{2,}", plain):
         return Screening("", NO_TEXT if removed_markup or text.strip() else EMPTY, removed_markup)
-    kept = [s for s in split_sentences(plain) if not matches_any(patterns.instructions, s)]
-    removed_instructions = len(kept) < len(split_sentences(plain))
+    sentences = split_sentences(plain)
+    kept = [s for s in sentences if not matches_any(patterns.instructions, s)]
+    removed_instructions = len(kept) < len(sentences)
     question = " ".join(kept)
     if removed_instructions and not re.search(r"[A-Za-z]{3,}", question):
         return Screening("", INSTRUCTIONS, removed_markup, True)
