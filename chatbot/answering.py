@@ -129,10 +129,11 @@ class ExtractiveAnswerer:
         # so meaning decides alone.
         words_decide = self._has_specific_focus(current) or bool(
             context and self._has_specific_focus(context))
+        headings = {c.chunk_id: frozenset(content_terms(c.section)) for c in chunks}
         result = []
         for (chunk, i, text), semantic in zip(units, similarity, strict=True):
             terms = frozenset(content_terms(text))
-            heading = frozenset(content_terms(chunk.section))
+            heading = headings[chunk.chunk_id]
             coverage, specific = self._coverage(terms, heading, current, context,
                                                 turn.contrastive)
             if not words_decide:
@@ -149,18 +150,18 @@ class ExtractiveAnswerer:
         if not ranked or ranked[0].score < MIN_SCORE:
             return []
         best = ranked[0]
-        if self._has_specific_focus(current) and not best.specific and best.semantic < 0.55:
+        specific_focus = self._has_specific_focus(current)
+        if specific_focus and not best.specific and best.semantic < 0.55:
             return []
-        if (not self._has_specific_focus(current) and best.semantic < SEMANTIC_ONLY_MIN
-                and not best.cue):
+        if not specific_focus and best.semantic < SEMANTIC_ONLY_MIN and not best.cue:
             return []  # only everyday words, no question shape, a weak match: not covered
         limit = self.max_sentences + (1 if current.wants_list else 0)
         # when only meaning decides, scores bunch up: keep near-equals closer to the best
-        margin = MARGIN if self._has_specific_focus(current) else MARGIN / 2
+        margin = MARGIN if specific_focus else MARGIN / 2
         picked = [best] + [
             c for c in ranked[1:limit]
             if c.score >= max(MIN_SCORE, best.score - margin)
-            and (c.specific or not self._has_specific_focus(current))
+            and (c.specific or not specific_focus)
         ]
         by_place = {c.place: c for c in candidates}
         for c in list(picked):

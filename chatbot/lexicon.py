@@ -111,12 +111,12 @@ class Lexicon:
             if term not in vocabulary and len(word) >= 5:
                 close = difflib.get_close_matches(term, vocabulary, n=2, cutoff=0.85)
                 alternatives |= set(close)
-                if not close:  # a misspelled patient word ("succes") may be a synonym's
+                if close:  # so cue phrases ("side effects") still match a misspelling
+                    corrected = re.sub(rf"\b{re.escape(word)}\b", close[0], corrected)
+                else:  # a misspelled patient word ("succes") may be a synonym's
                     for synonym in self.synonyms:
                         if difflib.get_close_matches(word, synonym.spelled, n=1, cutoff=0.85):
                             alternatives |= synonym.expansion
-                if close:  # so cue phrases ("side effects") still match a misspelling
-                    corrected = re.sub(rf"\b{re.escape(word)}\b", close[0], corrected)
             known = (
                 bool(alternatives & vocabulary)
                 or term in self.generic

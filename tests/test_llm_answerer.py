@@ -142,14 +142,31 @@ def test_a_timeout_gives_the_extractive_answer(indexed_settings):
     assert answer.generator == "extractive (fallback: openai:scripted failed: TimeoutError)"
 
 
-class _OpenAICompatible(BaseHTTPRequestHandler):
+class _ScriptedServer(BaseHTTPRequestHandler):
+    """What both scripted LLM servers share: read the JSON body, send a reply, stay quiet."""
+
+    def _body(self) -> dict:
+        return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+
+    def _reply(self, payload: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+class _OpenAICompatible(_ScriptedServer):
     """Speaks the chat-completions protocol; replies by reading the passages it was sent."""
 
     requests: ClassVar[list] = []
     fail: ClassVar[bool] = False
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self._body()
         type(self).requests.append((self.path, body))
         if type(self).fail:
             self.send_response(500)
@@ -161,15 +178,7 @@ class _OpenAICompatible(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": content}}],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        payload = json.dumps(data).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+        self._reply(json.dumps(data).encode(), "application/json")
 
 
 @pytest.fixture
@@ -201,13 +210,13 @@ def test_real_http_to_an_openai_compatible_server(indexed_settings, openai_serve
     assert "three weeks" in answer.answer and answer.generator.startswith("extractive (")
 
 
-class _OllamaCompatible(BaseHTTPRequestHandler):
+class _OllamaCompatible(_ScriptedServer):
     """Speaks Ollama's /api/chat (streamed NDJSON); replies by reading the passages."""
 
     requests: ClassVar[list] = []
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self._body()
         type(self).requests.append((self.path, body))
         prompt = "\n".join(m["content"] for m in body["messages"])
         words = (_fast(prompt) + " It is given at home [1].").split(" ")
@@ -217,15 +226,8 @@ class _OllamaCompatible(BaseHTTPRequestHandler):
         lines.append({"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
                       "message": {"role": "assistant", "content": ""}, "done": True,
                       "done_reason": "stop"})
-        payload = "".join(json.dumps(line) + "\n" for line in lines).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+        self._reply("".join(json.dumps(line) + "\n" for line in lines).encode(),
+                    "application/x-ndjson")
 
 
 def test_real_http_to_an_ollama_server(indexed_settings):
