@@ -11,7 +11,7 @@ from chatbot import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-RAW_ARTICLE = ROOT.parent / "shared" / "source" / "ivig-aiha-article.raw.txt"
+RAW_ARTICLE = ROOT / "tests" / "fixtures" / "ivig-aiha-article.raw.txt"
 
 
 @pytest.fixture(scope="session")
