@@ -34,11 +34,11 @@ class Chatbot:
         return self._chain.invoke({"question": question, "history": list(history or [])})
 
 
-def load_chatbot(settings: Settings | None = None, chat_model=None) -> Chatbot:
+def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=None) -> Chatbot:
     """Build the chatbot from an existing index; raises IndexNotFoundError if there is none.
 
     With an LLM answerer configured, `chat_model` may be given (tests pass fakes); otherwise it
-    is built from the settings.
+    is built from the settings. `embeddings` lets a caller share a model it already loaded.
     """
     settings = settings or Settings.from_env()
     from chatbot.answering import ExtractiveAnswerer
@@ -54,8 +54,8 @@ def load_chatbot(settings: Settings | None = None, chat_model=None) -> Chatbot:
             f"Unknown answerer {settings.answerer!r}: use extractive, openai or ollama."
         )
     store = ChunkStore.open(settings)
-    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
-                                                  settings.torch_threads))
+    embeddings = embeddings or CachedEmbeddings(load_embeddings(settings.embedding_model_path,
+                                                                settings.torch_threads))
     messages = Messages.load()
     lexicon = Lexicon.load()
     retriever = HybridRetriever.build(store, embeddings, lexicon, settings.retrieval_k)

@@ -1,4 +1,4 @@
-"""`python -m evals run [--check]` · `compare OLD NEW` · `from-feedback`.
+"""`python -m evals run [--check]` · `library [--check]` · `compare OLD NEW` · `from-feedback`.
 
 Runs the cases in evals/cases.jsonl through exactly what the chat window calls.
 """
@@ -15,6 +15,7 @@ from evals.cases import DEFAULT_CASES, CaseError, load_cases
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline" / "report.json"
+LIBRARY_THRESHOLDS = HERE / "library" / "thresholds.toml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--baseline", type=Path, default=BASELINE)
     run.add_argument("--write-baseline", action="store_true",
                      help="save this run as the committed baseline")
+    lib = commands.add_parser("library", help="run the library cases (fit and holdout) on a "
+                              "temporary index of the library articles")
+    lib.add_argument("--out", type=Path, help="report folder (default evals/runs/library-<time>)")
+    lib.add_argument("--article", help="only the cases of this article (leave-one-out reports)")
+    lib.add_argument("--split", choices=("fit", "holdout"), help="only this side of the split")
+    lib.add_argument("--check", action="store_true",
+                     help="exit 1 when a figure is below evals/library/thresholds.toml")
     cmp = commands.add_parser("compare", help="list regressions and improvements")
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)
@@ -36,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     fb.add_argument("--db", type=Path, help="feedback SQLite (default: the app's)")
     fb.add_argument("--out", type=Path, default=HERE / "drafts.jsonl")
     args = parser.parse_args(argv)
-    return {"run": _run, "compare": _compare, "from-feedback": _from_feedback}[args.command](args)
+    return {"run": _run, "library": _library, "compare": _compare,
+            "from-feedback": _from_feedback}[args.command](args)
 
 
 def _run(args) -> int:
@@ -92,6 +101,53 @@ def _run(args) -> int:
                   + "; ".join(m.reason for m in r.failures))
     if versus_baseline:
         print(versus_baseline)
+    if reasons:
+        print("Below the bar:\n  " + "\n  ".join(reasons))
+    return 1 if args.check and reasons else 0
+
+
+def _library(args) -> int:
+    from chatbot import load_chatbot
+    from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from evals import gate, library_run
+    from evals.library_report import text_table, write_library_run
+    from evals.split import Split
+
+    articles = library_run.load_library_articles()
+    try:
+        cases = library_run.load_library_cases(articles)
+    except CaseError as err:
+        print(err, file=sys.stderr)
+        return 2
+    split = Split.load()
+    if args.article:
+        cases = [c for c in cases if c.article == args.article]
+    if args.split:
+        cases = split.select(cases, args.split)
+    settings = Settings.from_env()
+    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
+                                                  settings.torch_threads))
+    started = dt.datetime.now(dt.UTC)
+    with library_run.library_index(embeddings, settings) as library:
+        bot = load_chatbot(library, embeddings=embeddings)
+        outcomes, rows = library_run.run_library(bot, cases, articles, split)
+    summary = library_run.summary(outcomes)
+    thresholds = gate.load_thresholds(LIBRARY_THRESHOLDS)
+    reasons = gate.check_library(summary, thresholds) if not (args.article or args.split) \
+        else []
+    classes = library_run.failure_classes(outcomes)
+    meta = {"started": started.isoformat(timespec="seconds"), "generator": settings.answerer,
+            "holdout_articles": sorted(split.holdout_articles), "gate": reasons,
+            "failure_classes": classes}
+    out = args.out or HERE / "runs" / ("library-" + started.strftime("%Y%m%d-%H%M%S"))
+    write_library_run(out, meta, summary, rows)
+    print(text_table({**summary["splits"], "all": summary["overall"]}))
+    print("\nPer article:")
+    for name, figures in summary["articles"].items():
+        print(f"  {name:<40} {figures['correct']:.1%} of {figures['cases']} handled correctly")
+    print("\nFailures by class: " + (", ".join(f"{k} {v}" for k, v in classes.items())
+                                     or "none"))
+    print(f"Report: {out / 'report.html'}")
     if reasons:
         print("Below the bar:\n  " + "\n  ".join(reasons))
     return 1 if args.check and reasons else 0

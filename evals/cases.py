@@ -21,6 +21,8 @@ FIELDS = {
     "must_not_contain": "phrases that must not appear in the answer",
     "notes": "free text", "owner": "who to ask about this case",
     "draft": "true for a drafted case that is not run until reviewed",
+    "article": "library cases: the article (file name without .md) the question is about",
+    "answer_sentences": "library cases: the exact article sentence(s) that answer the question",
 }
 
 
@@ -41,6 +43,8 @@ class Case:
     owner: str = ""
     draft: bool = False
     line: int = 0
+    article: str = ""
+    answer_sentences: tuple[str, ...] = ()
 
     @property
     def question(self) -> str:
@@ -114,7 +118,7 @@ def parse_case(raw: str, line: int = 0) -> Case:
             for f in facts):
         raise CaseError(f"{at}: \"expected_facts\" should be {FIELDS['expected_facts']}, "
                         "e.g. [[\"one to five days\", \"1 to 5 days\"]].")
-    for name in ("expected_sections", "must_not_contain"):
+    for name in ("expected_sections", "must_not_contain", "answer_sentences"):
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise CaseError(f"{at}: \"{name}\" should be a list of texts.")
@@ -126,5 +130,7 @@ def parse_case(raw: str, line: int = 0) -> Case:
         must_not_contain=tuple(data.get("must_not_contain", [])),
         notes=str(data.get("notes", "")), owner=str(data.get("owner", "")),
         draft=bool(data.get("draft", False)), line=line,
+        article=str(data.get("article", "")).strip(),
+        answer_sentences=tuple(data.get("answer_sentences", [])),
     )
 

@@ -30,3 +30,19 @@ def check(summary: dict, thresholds: dict, regressions: list[str] | None = None)
         reasons.append(f"{len(regressions)} case(s) passed in the baseline and fail now: "
                        + ", ".join(regressions))
     return reasons
+
+
+def check_library(summary: dict, thresholds: dict) -> list[str]:
+    """Reasons a library run is below the bar: [fit] and [holdout] minimums (and [maximum]s
+    for figures where lower is better, such as cross_article_leak)."""
+    reasons = []
+    for side, figures in summary["splits"].items():
+        for name, minimum in thresholds.get(side, {}).items():
+            value = figures.get(name)
+            if value is not None and value < minimum:
+                reasons.append(f"{side} {name} is {value:.3f}, below the minimum {minimum}")
+        for name, maximum in thresholds.get(f"{side}_maximum", {}).items():
+            value = figures.get(name)
+            if value is not None and value > maximum:
+                reasons.append(f"{side} {name} is {value:.3f}, above the maximum {maximum}")
+    return reasons
