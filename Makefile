@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup ingest run ask test lint browser evals bench
+.PHONY: help setup ingest run ask test lint browser evals library fit bench
 
 help:
 	@echo "make run     set up .venv, ingest the corpus, serve the chat on http://127.0.0.1:7860"
@@ -11,6 +11,8 @@ help:
 	@echo "make ingest  build or refresh the index from corpus/"
 	@echo "make ask Q='How fast does IVIG work?'   one answer on the command line"
 	@echo "make evals   run the answer-quality cases; report in evals/runs/<time>/report.html"
+	@echo "make library  the library evals: fit and holdout figures on the team-written articles"
+	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
 	@echo "make bench   speed and memory against their floors (~10 min; not part of make test)"
 	@echo "make lint    ruff"
 
@@ -43,6 +45,12 @@ test: setup browser ingest
 
 evals: ingest
 	$(PY) -m evals run
+
+library: setup
+	$(PY) -m evals library
+
+fit: setup
+	$(PY) -m evals fit
 
 bench: ingest
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

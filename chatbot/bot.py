@@ -22,29 +22,33 @@ class ArticleInfo:
 
 class Chatbot:
     def __init__(self, chain, messages: Messages, articles: tuple[ArticleInfo, ...],
-                 settings: Settings, embeddings=None):
+                 settings: Settings, embeddings=None, answerer=None):
         self._chain = chain
         self.messages = messages
         self.articles = articles
         self.settings = settings
         self.embeddings = embeddings  # the model, shared with callers that need vectors
+        self.answerer = answerer  # the extractive answerer, for the fitting script and evals
 
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one patient message, reading earlier turns for follow-ups."""
         return self._chain.invoke({"question": question, "history": list(history or [])})
 
 
-def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=None) -> Chatbot:
+def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=None,
+                 models=None) -> Chatbot:
     """Build the chatbot from an existing index; raises IndexNotFoundError if there is none.
 
     With an LLM answerer configured, `chat_model` may be given (tests pass fakes); otherwise it
-    is built from the settings. `embeddings` lets a caller share a model it already loaded.
+    is built from the settings. `embeddings` lets a caller share a model it already loaded;
+    `models` replaces the fitted answerer models (the fitting script passes its own).
     """
     settings = settings or Settings.from_env()
     from chatbot.answering import ExtractiveAnswerer
     from chatbot.chain import build_chain
     from chatbot.embedding import CachedEmbeddings, load_embeddings
     from chatbot.lexicon import Lexicon
+    from chatbot.model import FittedModels
     from chatbot.retrieval import HybridRetriever
     from chatbot.safety import SafetyPatterns
     from chatbot.store import ChunkStore
@@ -57,17 +61,17 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
     embeddings = embeddings or CachedEmbeddings(load_embeddings(settings.embedding_model_path,
                                                                 settings.torch_threads))
     messages = Messages.load()
-    lexicon = Lexicon.load()
-    retriever = HybridRetriever.build(store, embeddings, lexicon, settings.retrieval_k)
-    answerer = ExtractiveAnswerer(embeddings, lexicon, messages, retriever,
-                                  settings.max_answer_sentences)
+    retriever = HybridRetriever.build(store, embeddings, settings.retrieval_k)
+    extractive = ExtractiveAnswerer(retriever, Lexicon.load(), models or FittedModels.load(),
+                                    messages, settings.max_answer_sentences)
+    answerer = extractive
     if settings.answerer != "extractive":
         from chatbot.generative import VerifiedLLMAnswerer, build_chat_model
 
         answerer = VerifiedLLMAnswerer(
-            chat_model or build_chat_model(settings), answerer, embeddings,
+            chat_model or build_chat_model(settings), extractive, embeddings,
             name=f"{settings.answerer}:{settings.llm_model or 'model'}")
-    chain = build_chain(retriever, answerer, SafetyPatterns.load(), messages,
+    chain = build_chain(answerer, SafetyPatterns.load(), messages,
                         settings.max_question_chars)
     articles = {}
     for chunk in retriever.chunks.values():
@@ -75,4 +79,4 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
             chunk.article_id, chunk.article_title, chunk.publisher, chunk.medical_reviewer,
             chunk.date_posted))
     return Chatbot(chain, messages, tuple(sorted(articles.values(), key=lambda a: a.title)),
-                   settings, embeddings)
+                   settings, embeddings, extractive)

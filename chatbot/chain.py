@@ -7,7 +7,6 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from chatbot.answer import ABSTAINED, ESCALATED, REJECTED, Answer
 from chatbot.conversation import turn_for
 from chatbot.messages import Messages
-from chatbot.retrieval import HybridRetriever
 from chatbot.safety import (
     EMERGENCY,
     EMPTY,
@@ -48,11 +47,11 @@ def safety_answer(screening: Screening, messages: Messages, max_chars: int) -> A
                   question=screening.question)
 
 
-def build_chain(retriever: HybridRetriever, answerer, patterns: SafetyPatterns,
-                messages: Messages, max_chars: int) -> Runnable:
+def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
+                max_chars: int) -> Runnable:
     """{"question": str, "history": list} -> Answer.
 
-    `answerer` has `answer(turn, retrieved) -> Answer`: the ExtractiveAnswerer, or the
+    `answerer` has `answer(turn) -> Answer`: the ExtractiveAnswerer, or the
     VerifiedLLMAnswerer wrapped around it.
     """
 
@@ -64,7 +63,7 @@ def build_chain(retriever: HybridRetriever, answerer, patterns: SafetyPatterns,
 
     def grounded(inputs: dict) -> Answer:
         turn = turn_for(inputs["screening"].question, inputs.get("history"))
-        return answerer.answer(turn, retriever.search(turn.search_text))
+        return answerer.answer(turn)
 
     return RunnableLambda(screened) | RunnableBranch(
         (lambda inputs: inputs["screening"].stop is not None, RunnableLambda(stop)),

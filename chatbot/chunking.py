@@ -20,6 +20,7 @@ class Chunk:
     medical_reviewer: str = ""
     date_posted: str = ""
     publisher: str = ""
+    aliases: tuple[str, ...] = ()
 
     @property
     def embedding_text(self) -> str:
@@ -35,6 +36,7 @@ class Chunk:
             "medical_reviewer": self.medical_reviewer,
             "date_posted": self.date_posted,
             "publisher": self.publisher,
+            "aliases": "|".join(self.aliases),
         }
 
 
@@ -63,6 +65,7 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
                     medical_reviewer=article.medical_reviewer,
                     date_posted=article.date_posted,
                     publisher=article.publisher,
+                    aliases=article.aliases,
                 )
             )
     return _unique(chunks)

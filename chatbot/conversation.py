@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from chatbot.answering import Turn
 from chatbot.safety import strip_markup
 from chatbot.terms import content_terms, words
 
@@ -13,6 +13,18 @@ _CONNECTOR = re.compile(
     r"is that|does that|do they|is it|are they|can it|will it)\b", re.I)
 _ANAPHORA = frozenset("it its it's that this they them those these there one".split())
 _MAX_CONTEXT = 2
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What to answer: the question, and for a follow-up the earlier question(s) it leans on."""
+
+    question: str
+    context: str = ""
+
+    @property
+    def search_text(self) -> str:
+        return f"{self.context} {self.question}".strip()
 
 
 def user_messages(history: list | None) -> list[str]:

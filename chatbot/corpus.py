@@ -31,6 +31,14 @@ class Article:
     medical_reviewer: str = ""
     date_posted: str = ""
     source: str = ""
+    # Other names patients use for the article's subject ("Rituxan", "CAD") and topics it
+    # covers: editors' data that helps route a question to the right article.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The title and every alias: what a question names when it is about this article."""
+        return (self.title, *self.aliases)
 
     @property
     def body(self) -> str:
@@ -47,6 +55,8 @@ class Article:
             "date_posted": self.date_posted,
             "source": self.source,
         }
+        if self.aliases:
+            meta["aliases"] = list(self.aliases)
         front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
         parts = [f"---\n{front}---", f"# {self.title}"]
         for section in self.sections:
@@ -73,19 +83,28 @@ def parse_markdown(text: str, article_id: str, source: str = "") -> Article:
     sections = sections_from_lines(body.splitlines())
     if not sections:
         raise ArticleError(f"{article_id}: the article has no text under its front matter.")
-    authors = meta.get("authors") or ()
-    if isinstance(authors, str):
-        authors = (authors,)
+    authors = _texts(meta.get("authors"))
+    aliases = _texts(meta.get("aliases")) + _texts(meta.get("topics"))
     return Article(
         article_id=article_id,
         title=title,
         sections=sections,
         publisher=str(meta.get("publisher") or ""),
-        authors=tuple(str(a) for a in authors),
+        authors=authors,
         medical_reviewer=str(meta.get("medical_reviewer") or ""),
         date_posted=_date_text(meta.get("date_posted")),
         source=str(meta.get("source") or source),
+        aliases=aliases,
     )
+
+
+def _texts(value) -> tuple[str, ...]:
+    """A front-matter field that may be one text or a list of texts."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value if str(v).strip())
 
 
 def sections_from_lines(lines: list[str]) -> tuple[Section, ...]:

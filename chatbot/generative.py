@@ -13,9 +13,10 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chatbot.answer import ANSWERED, Answer, Citation, RetrievedChunk, join_cited
-from chatbot.answering import ExtractiveAnswerer, Turn
+from chatbot.answer import ANSWERED, Answer, Citation, join_cited
+from chatbot.answering import ExtractiveAnswerer
 from chatbot.chunking import Chunk
+from chatbot.conversation import Turn
 from chatbot.embedding import text_similarity
 from chatbot.settings import Settings
 from chatbot.verification import best_support, cited_sentences
@@ -73,12 +74,12 @@ class VerifiedLLMAnswerer:
         self.name = name
         self.prompt = prompt or Prompt.load()
 
-    def answer(self, turn: Turn, retrieved: list[tuple[Chunk, RetrievedChunk]]) -> Answer:
-        extractive = self.fallback.answer(turn, retrieved)
+    def answer(self, turn: Turn) -> Answer:
+        extractive = self.fallback.answer(turn)
         if extractive.status != ANSWERED:
             # the article does not cover it: the model is not asked at all
             return extractive
-        passages = [chunk for chunk, _ in retrieved[:MAX_PASSAGES]]
+        passages = self.passages(extractive)
         try:
             reply = self._ask(turn, passages)
         except Exception as err:  # timeouts, refused connections, bad replies
@@ -109,6 +110,16 @@ class VerifiedLLMAnswerer:
                       question=extractive.question, generator=self.name,
                       retrieved=extractive.retrieved, dropped=tuple(dropped))
 
+    def passages(self, extractive: Answer) -> list[Chunk]:
+        """The paragraphs of the quoted sentences first, then the other retrieved paragraphs
+        of the same article(s): the model never sees an article the question is not about."""
+        chunks = self.fallback.retriever.chunks
+        articles = {c.article_id for c in extractive.citations}
+        ids = list(dict.fromkeys([c.chunk_id for c in extractive.citations]
+                                 + [r.chunk_id for r in extractive.retrieved
+                                    if r.article_id in articles]))
+        return [chunks[i] for i in ids if i in chunks][:MAX_PASSAGES]
+
     def verify(self, reply: str, passages: list[Chunk]) -> tuple[list, list[str]]:
         """Split the reply into sentences; keep (sentence, passage, verbatim quote) for each
         one whose cited passage supports it; say why each other one was dropped."""
@@ -122,7 +133,7 @@ class VerifiedLLMAnswerer:
                 dropped.append(f"cites a passage that does not exist {numbers}: {sentence}")
                 continue
             supports = [(best_support(sentence, passages[n - 1].text, self._similarity,
-                                      self.fallback.lexicon.topic), passages[n - 1])
+                                      self._names(passages[n - 1])), passages[n - 1])
                         for n in valid]
             support, chunk = max(supports, key=lambda pair: pair[0].score)
             if not support.ok:
@@ -130,6 +141,11 @@ class VerifiedLLMAnswerer:
                 continue
             kept.append((sentence, chunk, support.quote))
         return kept, dropped
+
+    def _names(self, chunk: Chunk) -> frozenset[str]:
+        """The words that name the passage's article: too common in it to count as support."""
+        profile = self.fallback.retriever.library.profiles.get(chunk.article_id)
+        return profile.name_terms if profile else frozenset()
 
     def _ask(self, turn: Turn, passages: list[Chunk]) -> str:
         from langchain_core.messages import HumanMessage, SystemMessage

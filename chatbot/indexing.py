@@ -1,7 +1,10 @@
-"""Bring the index in line with the corpus: embed only new chunks, publish the whole new version.
+"""Bring the index in line with the corpus: embed only new chunks and sentences, publish the
+whole new version.
 
-Chunk ids come from content, so an unchanged paragraph is never embedded again, an edited one is
-new, and one that disappeared is simply not in the next version.
+Chunk ids come from content (and sentence ids from their chunk's), so an unchanged paragraph is
+never embedded again, an edited one is new, and one that disappeared is simply not in the next
+version. Every citable sentence and every heading is embedded here, once, so answering never
+embeds article text.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from chatbot.chunking import Chunk, chunk_article
 from chatbot.corpus import Article, ArticleError, article_paths, load_article
 from chatbot.settings import Settings
 from chatbot.store import ChunkStore, IndexNotFoundError, publish
+from chatbot.units import units_of_all
 
 EMBED_BATCH = 64
 
@@ -69,18 +73,26 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
     for article in articles:
         for chunk in chunk_article(article, settings.chunk_max_chars):
             wanted.setdefault(chunk.chunk_id, chunk)
+    units = {u.unit_id: u for u in units_of_all(list(wanted.values()))}
     try:
         live = ChunkStore.open(settings)
         existing = {c.chunk_id: c.metadata for c in live.all_chunks()}
+        existing_units = live.unit_ids()
     except IndexNotFoundError:
-        live, existing = None, {}
+        live, existing, existing_units = None, {}, set()
     new = [c for cid, c in wanted.items() if cid not in existing]
     moved = [c for cid, c in wanted.items() if cid in existing and existing[cid] != c.metadata()]
     stale = [cid for cid in existing if cid not in wanted]
-    if new or moved or stale:
+    new_units = [u for uid, u in units.items() if uid not in existing_units]
+    if new or moved or stale or new_units or set(existing_units) - set(units):
         vectors = live.vectors([cid for cid in wanted if cid in existing]) if live else {}
-        vectors.update(embed_chunks(embeddings, new, progress))
-        publish(settings, list(wanted.values()), vectors)
+        unit_vectors = live.unit_vectors([u for u in units if u in existing_units]) \
+            if live else {}
+        fresh = embed_texts(embeddings, [(c.chunk_id, c.embedding_text) for c in new]
+                            + [(u.unit_id, u.text) for u in new_units], progress)
+        vectors.update({cid: fresh[cid] for cid in (c.chunk_id for c in new)})
+        unit_vectors.update({u.unit_id: fresh[u.unit_id] for u in new_units})
+        publish(settings, list(wanted.values()), vectors, list(units.values()), unit_vectors)
     old_articles = {m["article_id"] for m in existing.values()}
     return IngestReport(
         articles=len(articles),
@@ -96,19 +108,20 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
     )
 
 
-def embed_chunks(embeddings, chunks: list[Chunk], progress: bool | None = None) -> dict:
-    """Vectors for chunks, in batches, with a progress bar on a terminal."""
+def embed_texts(embeddings, items: list[tuple[str, str]],
+                progress: bool | None = None) -> dict[str, list[float]]:
+    """Vectors for (id, text) pairs, in batches, with a progress bar on a terminal."""
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if progress is None else progress
     vectors: dict[str, list[float]] = {}
-    with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not show) as bar:
-        for start in range(0, len(chunks), EMBED_BATCH):
-            batch = chunks[start:start + EMBED_BATCH]
-            for chunk, vector in zip(
-                    batch, embeddings.embed_documents([c.embedding_text for c in batch]),
+    with tqdm(total=len(items), unit="text", desc="Embedding", disable=not show) as bar:
+        for start in range(0, len(items), EMBED_BATCH):
+            batch = items[start:start + EMBED_BATCH]
+            for (key, _), vector in zip(
+                    batch, embeddings.embed_documents([text for _, text in batch]),
                     strict=True):
-                vectors[chunk.chunk_id] = vector
+                vectors[key] = vector
             bar.update(len(batch))
     return vectors
 

@@ -1,7 +1,12 @@
-"""Question -> ranked chunks: dense (Chroma) fused with lexical (BM25) by reciprocal rank."""
+"""Question -> ranked chunks: dense (Chroma) fused with lexical (BM25) by reciprocal rank.
+
+The retriever also holds the in-memory `Library` (sentences, names, word statistics) read from
+the same published index, so both follow a re-published index together.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -11,8 +16,20 @@ from langchain_core.retrievers import BaseRetriever
 from chatbot.answer import RetrievedChunk
 from chatbot.chunking import Chunk
 from chatbot.lexical import LexicalIndex, reciprocal_rank_fusion
-from chatbot.lexicon import Lexicon
+from chatbot.library import Library
 from chatbot.terms import content_terms
+
+DEPTH = 20
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What retrieval found for one text: the fused top chunks, and the deeper dense and
+    lexical rankings (chunk id, score) they came from."""
+
+    hits: list[tuple[Chunk, RetrievedChunk]]
+    dense: list[tuple[str, float]]
+    lexical: list[tuple[str, float]]
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -24,38 +41,40 @@ class HybridRetriever(BaseRetriever):
 
     store: Any
     embeddings: Any
-    lexicon: Lexicon
     chunks: dict[str, Chunk]
     lexical: LexicalIndex
+    library: Any  # Library
     k: int = 6
 
     @classmethod
-    def build(cls, store, embeddings, lexicon: Lexicon, k: int) -> HybridRetriever:
+    def build(cls, store, embeddings, k: int) -> HybridRetriever:
         chunks, lexical = _load(store)
-        return cls(store=store, embeddings=embeddings, lexicon=lexicon, chunks=chunks,
-                   lexical=lexical, k=k)
+        return cls(store=store, embeddings=embeddings, chunks=chunks, lexical=lexical,
+                   library=Library(chunks), k=k)
 
     def refresh(self) -> bool:
         """Follow a newly published index (a re-ingest while the app runs); True if it did."""
         newer = self.store.newer()
         if newer is None:
             return False
-        self.chunks, self.lexical = _load(newer)
+        chunks, lexical = _load(newer)
+        self.chunks, self.lexical, self.library = chunks, lexical, Library(chunks)
         self.store = newer
         return True
-
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        return self.lexical.vocabulary
 
     def search(self, query: str) -> list[tuple[Chunk, RetrievedChunk]]:
         """The k best chunks with their dense, lexical and fused scores."""
         self.refresh()
-        depth = max(self.k * 3, 20)
-        dense = self.store.query(self.embeddings.embed_query(query), depth)
-        terms = content_terms(query) + sorted(
-            self.lexicon.analyse(query, self.vocabulary).all_terms
-        )
+        return self.evidence(query, content_terms(query)).hits
+
+    def dense(self, query: str, depth: int = DEPTH) -> list[tuple[str, float]]:
+        """Nearest chunks by meaning alone, as (chunk id, cosine)."""
+        return self.store.query(self.embeddings.embed_query(query), depth)
+
+    def evidence(self, query: str, terms: list[str]) -> Evidence:
+        """Dense and lexical rankings for the text, and their fusion's k best chunks."""
+        depth = max(self.k * 3, DEPTH)
+        dense = self.dense(query, depth)
         lexical = self.lexical.rank(terms, depth)
         fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
         dense_by_id, lexical_by_id = dict(dense), dict(lexical)
@@ -68,7 +87,7 @@ class HybridRetriever(BaseRetriever):
                                                   round(dense_by_id.get(cid, 0.0), 4),
                                                   round(lexical_by_id.get(cid, 0.0), 4),
                                                   round(score, 5))))
-        return results
+        return Evidence(results, dense, lexical)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from chatbot.chunking import Chunk
 from chatbot.settings import Settings
+from chatbot.units import Unit
 
 
 class IndexNotFoundError(RuntimeError):
@@ -24,7 +25,8 @@ class StoredChunk:
         m = self.metadata
         return Chunk(self.chunk_id, m["article_id"], m["article_title"], m["section"],
                      int(m["position"]), self.text, m.get("medical_reviewer", ""),
-                     m.get("date_posted", ""), m.get("publisher", ""))
+                     m.get("date_posted", ""), m.get("publisher", ""),
+                     tuple(a for a in m.get("aliases", "").split("|") if a))
 
 
 def connect(settings: Settings):
@@ -50,11 +52,17 @@ COSINE = {"hnsw": {"space": "cosine"}}
 BATCH = 2000
 
 
+def units_name(collection: str) -> str:
+    """The collection of citable units (sentences, headings) beside a chunk collection."""
+    return f"{collection}_units"
+
+
 class ChunkStore:
     """One Chroma collection of chunks. Vectors always come from our model, never Chroma's."""
 
-    def __init__(self, collection, client=None, name: str = ""):
+    def __init__(self, collection, client=None, name: str = "", units=None):
         self._collection = collection
+        self._units = units
         self._client = client
         self._name = name or collection.name
         self._checked = 0.0
@@ -69,7 +77,15 @@ class ChunkStore:
             raise IndexNotFoundError(
                 f"No index found at {where(settings)} — run `python ingest.py` first."
             ) from err
-        store = cls(collection, client, settings.collection)
+        try:
+            units = client.get_collection(name=units_name(settings.collection),
+                                          embedding_function=None)
+        except Exception as err:
+            raise IndexNotFoundError(
+                f"The index at {where(settings)} was built by an older version (it has no "
+                "sentence index) — run `python ingest.py` again."
+            ) from err
+        store = cls(collection, client, settings.collection, units)
         if store.count() == 0:
             raise IndexNotFoundError(
                 f"The index at {where(settings)} is empty — run `python ingest.py` first."
@@ -91,7 +107,12 @@ class ChunkStore:
             return None
         if current.id == self._collection.id:
             return None
-        return ChunkStore(current, self._client, self._name)
+        try:
+            units = self._client.get_collection(name=units_name(self._name),
+                                                embedding_function=None)
+        except Exception:
+            return None
+        return ChunkStore(current, self._client, self._name, units)
 
     def count(self) -> int:
         """Chunks in the collection. Counted once: a published collection never changes (a new
@@ -130,37 +151,91 @@ class ChunkStore:
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        found: dict[str, list[float]] = {}
-        for start in range(0, len(ids), BATCH):
-            got = self._collection.get(ids=ids[start:start + BATCH], include=["embeddings"])
-            found.update(zip(got["ids"], (list(v) for v in got["embeddings"]), strict=True))
-        return found
+        """Chunk vectors by id."""
+        return _vectors(self._collection, ids)
+
+    def unit_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """Sentence and heading vectors by id (absent ids are left out)."""
+        return _vectors(self._units, ids)
+
+    def unit_ids(self) -> set[str]:
+        """Every unit id, read in pages (for incremental ingest)."""
+        ids: set[str] = set()
+        while True:
+            got = self._units.get(include=[], limit=BATCH, offset=len(ids))
+            ids.update(got["ids"])
+            if len(got["ids"]) < BATCH:
+                return ids
+
+    def query_units(self, vector: list[float], k: int, articles: tuple[str, ...] = ()
+                    ) -> list[tuple[str, float]]:
+        """Nearest sentence units, within some articles if given, as (unit_id, cosine)."""
+        where: dict = {"kind": "sentence"}
+        if articles:
+            where = {"$and": [where, {"article_id": {"$in": list(articles)}}]}
+        got = self._units.query(query_embeddings=[vector], n_results=k, where=where,
+                                include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
 
-def publish(settings: Settings, chunks: list[Chunk], vectors: dict[str, list[float]]) -> None:
-    """Replace the live collection with exactly `chunks`, without ever serving a partial one.
+def _vectors(collection, ids: list[str]) -> dict[str, list[float]]:
+    found: dict[str, list[float]] = {}
+    for start in range(0, len(ids), BATCH):
+        got = collection.get(ids=ids[start:start + BATCH], include=["embeddings"])
+        found.update(zip(got["ids"], (list(v) for v in got["embeddings"]), strict=True))
+    return found
 
-    The new version is written completely under a staging name, then renamed into place; until
-    that moment the previous collection keeps answering. A crash leaves the live one untouched
-    and a stale staging collection that the next run removes.
+
+def publish(settings: Settings, chunks: list[Chunk], vectors: dict[str, list[float]],
+            units: list[Unit] = (), unit_vectors: dict[str, list[float]] | None = None) -> None:
+    """Replace the live collections (chunks and their units) with exactly these, without ever
+    serving a partial one.
+
+    Each new version is written completely under a staging name, then renamed into place (units
+    first, so a process that sees the new chunks always finds their units); until that moment
+    the previous collections keep answering. A crash leaves the live ones untouched and stale
+    staging collections that the next run removes.
     """
     client = connect(settings)
-    staging, previous = f"{settings.collection}__staging", f"{settings.collection}__previous"
-    for name in (staging, previous):
-        _drop(client, name)
+    unit_vectors = unit_vectors or {}
+    staged = [
+        (units_name(settings.collection),
+         _stage(client, units_name(settings.collection), [u.unit_id for u in units],
+                [u.text for u in units], [u.metadata() for u in units],
+                [unit_vectors[u.unit_id] for u in units])),
+        (settings.collection,
+         _stage(client, settings.collection, [c.chunk_id for c in chunks],
+                [c.text for c in chunks], [c.metadata() for c in chunks],
+                [vectors[c.chunk_id] for c in chunks])),
+    ]
+    for name, collection in staged:
+        _swap(client, name, collection)
+
+
+def _stage(client, name: str, ids: list[str], documents: list[str], metadatas: list[dict],
+           embeddings: list[list[float]]):
+    """A complete new collection under a staging name."""
+    staging = f"{name}__staging"
+    _drop(client, staging)
     collection = client.create_collection(name=staging, embedding_function=None,
                                           configuration=COSINE)
-    fresh = ChunkStore(collection)
-    for start in range(0, len(chunks), BATCH):
-        batch = chunks[start:start + BATCH]
-        fresh.upsert(batch, [vectors[c.chunk_id] for c in batch])
+    for start in range(0, len(ids), BATCH):
+        end = start + BATCH
+        collection.upsert(ids=ids[start:end], documents=documents[start:end],
+                          metadatas=metadatas[start:end], embeddings=embeddings[start:end])
+    return collection
+
+
+def _swap(client, name: str, collection) -> None:
+    previous = f"{name}__previous"
+    _drop(client, previous)
     try:
-        live = client.get_collection(name=settings.collection, embedding_function=None)
+        live = client.get_collection(name=name, embedding_function=None)
     except Exception:  # no live collection yet
         live = None
     if live is not None:
         live.modify(name=previous)
-    collection.modify(name=settings.collection)
+    collection.modify(name=name)
     if live is not None:
         _drop(client, previous)
 

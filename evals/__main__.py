@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     lib.add_argument("--split", choices=("fit", "holdout"), help="only this side of the split")
     lib.add_argument("--check", action="store_true",
                      help="exit 1 when a figure is below evals/library/thresholds.toml")
+    fit = commands.add_parser("fit", help="fit the answerer on the library's fit cases and "
+                              "write chatbot/data/fitted.json")
+    fit.add_argument("--out", type=Path, help="where to write (default: the packaged file)")
     cmp = commands.add_parser("compare", help="list regressions and improvements")
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     fb.add_argument("--db", type=Path, help="feedback SQLite (default: the app's)")
     fb.add_argument("--out", type=Path, default=HERE / "drafts.jsonl")
     args = parser.parse_args(argv)
-    return {"run": _run, "library": _library, "compare": _compare,
+    return {"run": _run, "library": _library, "fit": _fit, "compare": _compare,
             "from-feedback": _from_feedback}[args.command](args)
 
 
@@ -151,6 +154,30 @@ def _library(args) -> int:
     if reasons:
         print("Below the bar:\n  " + "\n  ".join(reasons))
     return 1 if args.check and reasons else 0
+
+
+def _fit(args) -> int:
+    import json
+
+    from chatbot import load_chatbot
+    from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from chatbot.model import DEFAULT_FITTED
+    from evals import fit, library_run
+    from evals.split import Split
+
+    articles = library_run.load_library_articles()
+    cases = library_run.load_library_cases(articles)
+    settings = Settings.from_env()
+    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
+                                                  settings.torch_threads))
+    with library_run.library_index(embeddings, settings) as library:
+        bot = load_chatbot(library, embeddings=embeddings, models=fit.untrained())
+        fitted = fit.fit_all(bot.answerer, cases, Split.load())
+    out = args.out or DEFAULT_FITTED
+    fit.write(fitted, out)
+    print(json.dumps({"thresholds": fitted["thresholds"], **fitted["meta"]}, indent=1))
+    print(f"Wrote {out}")
+    return 0
 
 
 def _shown(path: Path) -> str:

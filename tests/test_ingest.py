@@ -88,15 +88,15 @@ def test_a_failed_ingest_leaves_the_previous_index_answering(tmp_path, embedding
 
     import chatbot.store as store
 
-    real_upsert = store.ChunkStore.upsert
+    real_stage = store._stage
     calls = []
 
-    def crash_after_first_batch(self, chunks, vectors):
-        calls.append(len(chunks))
-        real_upsert(self, chunks[:3], vectors[:3])
-        raise OSError("disk full")
+    def crash_after_first_collection(client, name, ids, *rest):
+        calls.append(name)
+        real_stage(client, name, ids, *rest)  # the sentences are staged...
+        raise OSError("disk full")  # ...and the disk fills before the chunks are
 
-    monkeypatch.setattr(store.ChunkStore, "upsert", crash_after_first_batch)
+    monkeypatch.setattr(store, "_stage", crash_after_first_collection)
     with pytest.raises(OSError):
         ingest_folder(settings, embeddings)
     monkeypatch.undo()
@@ -157,3 +157,43 @@ def test_chroma_server_mode_ingest_and_ask(tmp_path, embeddings, chroma_server):
     assert not ingest_folder(settings, embeddings).changed
     answer = load_chatbot(settings).ask("Can I get IVIG at home?")
     assert answer.status == "answered" and "can’t be done at home" in answer.answer
+
+
+class _Recording:
+    """Passes to the real model and remembers every text it was asked to embed."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.documents: list[str] = []
+        self.queries: list[str] = []
+
+    def embed_documents(self, texts):
+        self.documents.extend(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return self.inner.embed_query(text)
+
+
+def test_sentences_are_embedded_at_ingest_and_answering_embeds_no_article_text(
+        tmp_path, embeddings):
+    from chatbot.store import units_name
+
+    settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_dir=tmp_path / "chroma")
+    ingest_folder(settings, embeddings)
+    store = ChunkStore.open(settings)
+    units = store._client.get_collection(units_name(settings.collection))
+    got = units.get(include=["documents", "metadatas"])
+    kinds = {m["kind"] for m in got["metadatas"]}
+    assert kinds == {"sentence", "heading", "item"}
+    assert "It’s not used as often to treat cold AIHA." in got["documents"]
+    recording = _Recording(embeddings.inner)
+    bot = load_chatbot(settings, embeddings=recording)
+    for question in ("How fast does IVIG work?", "wat are the side efects of ivig",
+                     "Does insurance cover it?"):
+        bot.ask(question)
+    article = load_chatbot(settings).answerer.retriever.chunks.values()
+    article_text = " ".join(c.text for c in article)
+    assert recording.queries
+    assert not [t for t in recording.documents if len(t.split()) > 3 and t in article_text]

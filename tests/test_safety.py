@@ -105,6 +105,6 @@ def test_follow_ups_carry_the_earlier_question():
     assert is_follow_up("And what about the cold type?")
     assert not is_follow_up("How long do the effects of IVIG last?")
     turn = turn_for("And what about the cold type?", history)
-    assert turn.context == "When is IVIG used for warm AIHA?" and turn.contrastive
+    assert turn.context == "When is IVIG used for warm AIHA?"
     assert turn_for("How fast does IVIG work?", history).context == ""
     assert user_messages([["hi <b>there</b>", "bot"]]) == ["hi there"]

@@ -1,0 +1,172 @@
+"""The general answerer's parts on small literal inputs: no model, no index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatbot.chunking import Chunk
+from chatbot.decision import decide, decision_row, uncovered
+from chatbot.features import RANKER_FEATURES, article_rows, unit_facts
+from chatbot.lexicon import Lexicon
+from chatbot.model import LogisticModel
+from chatbot.question import DEFINITION, DURATION, LIST, NUMBER, YES_NO, analyse
+from chatbot.rarity import rarity
+from chatbot.routing import alias_hit, choose, name_weights, profiles, route_features
+from chatbot.spelling import Speller
+from chatbot.units import HEADING, ITEM, SENTENCE, Unit, units_of_all
+
+VOCABULARY = frozenset("prednisone rituximab infusion splenectomy vaccines fatigue".split())
+SPELLER = Speller.of(VOCABULARY)
+LEXICON = Lexicon.load()
+
+
+def ask(text: str, context: str = ""):
+    return analyse(text, context, SPELLER, LEXICON)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("prednizone", "prednisone"), ("rituxamab", "rituximab"), ("splenectomey", "splenectomy"),
+    ("since", "since"), ("hungry", "hungry"), ("pred", "pred"), ("mention", "mention"),
+])
+def test_misspellings_meet_the_articles_words_and_english_words_are_left_alone(typed, meant):
+    assert SPELLER.correct(typed) == meant
+
+
+def test_rarity_weighs_by_general_english_not_by_the_articles():
+    assert rarity("rituximab") > rarity("blood") > rarity("since")
+    assert rarity("xqzzt") == 1.0 and rarity("the") == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(("text", "shape"), [
+    ("How long does it take to work?", DURATION),
+    ("how many days till i feel better", DURATION),
+    ("What percentage of people respond?", NUMBER),
+    ("What are the side effects?", LIST),
+    ("What is CAD?", DEFINITION),
+    ("Can I get it at home?", YES_NO),
+])
+def test_question_shapes_are_general_english(text, shape):
+    assert ask(text).wants(shape)
+
+
+def test_a_follow_up_without_a_shape_asks_what_the_turn_before_asked():
+    assert ask("and prednisone?", "How long does IVIG take to work?").wants(DURATION)
+    assert not ask("and prednisone?").wants(DURATION)
+
+
+def test_patient_phrases_stand_for_medical_words():
+    terms = {t.word: t for t in ask("will it make me throw up or feel tired").terms}
+    assert "vomit" in terms["throw up"].alternatives
+    assert "fatigu" in terms["tired"].alternatives
+    assert "prednison" in {a for t in ask("is pred safe").terms for a in t.alternatives}
+
+
+def test_a_long_message_is_focused_on_the_sentence_that_asks():
+    q = ask("I was diagnosed last month. My sister worries a lot. When will prednisone work? "
+            "Thanks so much.")
+    assert q.focus == "when will prednisone work?"
+
+
+NAMES = {
+    "zorb": ("Zorblax Infusions for Anemia", "Zorblax", "ZBX"),
+    "quin": ("Quintex Surgery: What to Expect", "quintex procedure"),
+}
+
+
+def test_routing_reads_names_and_aliases_as_data():
+    p = profiles(NAMES)
+    assert alias_hit("is zbx safe for me", p["zorb"]) and not alias_hit("is zbx safe", p["quin"])
+    assert alias_hit("how long is the Quintex-procedure", p["quin"])
+    rows = route_features(ask("how long does zorblax take"), p, name_weights(p),
+                          [("quin", 0.6), ("zorb", 0.5)], [("quin", 0.6)], [])
+    assert rows["zorb"]["name_top"] == 1.0 and rows["quin"]["name_top"] == 0.0
+    assert rows["quin"]["dense_rel"] == 0.0 and rows["zorb"]["dense_rel"] < 0
+
+
+def test_a_follow_up_that_names_nothing_inherits_the_article_and_one_that_names_another_does_not():
+    p = profiles(NAMES)
+    rows = route_features(ask("and the side effects?", "what is zorblax"), p, name_weights(p),
+                          [], [], [])
+    assert rows["zorb"]["inherited"] == 1.0 and rows["quin"]["inherited"] == 0.0
+    rows = route_features(ask("and quintex?", "what is zorblax"), p, name_weights(p), [], [], [])
+    assert rows["zorb"]["inherited"] == 0.0
+
+
+def test_route_choice_keeps_the_best_and_any_other_above_the_threshold():
+    assert choose({"a": 0.9, "b": 0.3}, 0.5).articles == ("a",)
+    assert choose({"a": 0.9, "b": 0.7, "c": 0.1}, 0.5).articles == ("a", "b")
+    assert choose({"a": 0.2, "b": 0.1}, 0.5).articles == ("a",)
+
+
+def _chunk(i, section, text, article="zorb"):
+    return Chunk(f"{article}:{i}", article, "Zorblax", section, i, text)
+
+
+def test_units_are_sentences_with_lists_kept_whole_items_and_headings_beside_them():
+    chunks = [_chunk(0, "Introduction", "Zorblax helps. Read on to learn more."),
+              _chunk(1, "Side Effects", "Common ones include:\n- Headache\n- Fever")]
+    units = units_of_all(chunks)
+    kinds = [(u.kind, u.text) for u in units]
+    assert (SENTENCE, "Common ones include:\n- Headache\n- Fever") in kinds
+    assert (ITEM, "Common ones include: Fever") in kinds
+    assert sum(k == HEADING for k, _ in kinds) == 2
+    assert units_of_all(chunks) == units  # ids are stable
+
+
+def _rows(question, texts):
+    units = [Unit(f"u{i}", "zorb", "Section", 0, i, t, SENTENCE, "c") for i, t in
+             enumerate(texts)]
+    n = len(units)
+    sims = np.linspace(0.5, 0.4, n)
+    return article_rows(question, units, [unit_facts(u) for u in units], sims, sims, sims,
+                        np.full(n, -1.0), sims, sims, [frozenset()] * n, [frozenset()] * n,
+                        {}, 5.0)
+
+
+def test_features_recognise_answer_shapes_sign_posts_and_see_your_doctor_lines():
+    rows = _rows(ask("How long does zorblax take to work?"), [
+        "Read on to learn more about zorblax.",
+        "Zorblax starts working in two to three weeks.",
+        "Talk to your doctor about your treatment plan.",
+    ])
+    assert set(rows[0]) == set(RANKER_FEATURES)
+    assert rows[0]["signpost"] == 1.0 and rows[1]["signpost"] == 0.0
+    assert rows[1]["duration_match"] == 1.0 and rows[0]["duration_match"] == 0.0
+    assert rows[2]["see_doctor"] == 1.0
+
+
+def test_word_features_leave_out_the_words_that_name_the_article():
+    units = [Unit("u0", "zorb", "S", 0, 0, "Zorblax is given weekly.", SENTENCE, "c"),
+             Unit("u1", "zorb", "S", 0, 1, "Side effects include rash.", SENTENCE, "c")]
+    sims = np.array([0.5, 0.5])
+    rows = article_rows(ask("zorblax side effects"), units, [unit_facts(u) for u in units],
+                        sims, sims, sims, np.full(2, -1.0), sims, sims, [frozenset()] * 2,
+                        [frozenset()] * 2, {}, 4.0, frozenset({"zorblax"}))
+    assert rows[1]["coverage"] == 1.0 and rows[0]["coverage"] == 0.0
+
+
+def test_uncovered_words_count_by_rarity_and_names_do_not_count():
+    q = ask("can I drink alcohol on zorblax")
+    heaviest, share = uncovered(q, frozenset({"drink"}), frozenset({"zorblax"}))
+    assert heaviest == pytest.approx(rarity("alcohol")) and 0 < share < 1
+    assert uncovered(q, frozenset({"drink", "alcohol"}), frozenset({"zorblax"}))[0] == 0
+
+
+def test_the_decision_is_a_fitted_probability_against_a_fitted_threshold():
+    names = ("best", "uncovered_max")
+    model = LogisticModel(names, np.array([4.0, -4.0]), 0.0, np.zeros(2), np.ones(2))
+    row = decision_row(ask("how long does zorblax take"), [0.9], [{"sim": 0.7}], 0.9, True,
+                       frozenset({"long", "tak"}), frozenset({"zorblax"}))
+    assert decide(row, model, 0.5).answer
+    refused = decide({"best": 0.1, "uncovered_max": 1.0}, model, 0.5)
+    assert not refused.answer and refused.reason == "not_in_article"
+
+
+def test_a_logistic_model_survives_its_data_file():
+    model = LogisticModel(("a", "b"), np.array([1.0, -2.0]), 0.5, np.array([0.0, 1.0]),
+                          np.array([1.0, 2.0]))
+    again = LogisticModel.from_dict(model.to_dict())
+    row = {"a": 0.3, "b": 2.0}
+    assert again.probability(row) == pytest.approx(model.probability(row))
+    assert 0 < model.probability(row) < 1
