@@ -6,7 +6,9 @@ import re
 from dataclasses import asdict, dataclass, field
 
 ANSWERED, ABSTAINED, ESCALATED, REJECTED = "answered", "abstained", "escalated", "rejected"
-STATUSES = (ANSWERED, ABSTAINED, ESCALATED, REJECTED)
+# Our side failed (the index or a server is down): a polite "try again", never a traceback.
+UNAVAILABLE = "unavailable"
+STATUSES = (ANSWERED, ABSTAINED, ESCALATED, REJECTED, UNAVAILABLE)
 _MARKER = re.compile(r"\[(\d+)\]")
 
 

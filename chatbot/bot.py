@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from chatbot.answer import Answer
 from chatbot.messages import Messages
+from chatbot.request import read_request
 from chatbot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,21 @@ class Chatbot:
         self.answerer = answerer  # the extractive answerer, for the fitting script and evals
 
     def ask(self, question: str, history: list | None = None) -> Answer:
-        """Answer one patient message, reading earlier turns for follow-ups."""
-        return self._chain.invoke({"question": question, "history": list(history or [])})
+        """Answer one patient message, reading earlier turns for follow-ups.
+
+        Never raises: a malformed request is `rejected`, a failure on our side `unavailable`.
+        """
+        request = read_request(question, history, self.settings.max_history_turns,
+                               self.settings.max_question_chars)
+        try:
+            return self._chain.invoke({"question": request.question,
+                                       "history": list(request.history),
+                                       "problem": request.problem})
+        except Exception:
+            from chatbot.chain import unavailable_answer
+
+            log.exception("Answering failed")
+            return unavailable_answer(self.messages, request.question)
 
 
 def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=None,

@@ -1,7 +1,8 @@
 """Patients' thumbs up/down, kept append-only in SQLite for the content team.
 
 Stores the question, the answer, its citations, status, rating, comment and time — nothing else
-about the person. Writing never breaks the chat: a failure is logged and reported as False.
+about the person. Writing never breaks the chat: a database locked by another writer is retried
+for a few seconds; a failure is then logged and reported as False (the chat tells the patient).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,14 +41,43 @@ class FeedbackRecord:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
+    """`busy_timeout_s`: how long one attempt waits for a lock; `retry_for_s`: how long to keep
+    trying again after that, with short pauses, before reporting the record as not stored."""
+
+    def __init__(self, path: Path, busy_timeout_s: float = 1.0, retry_for_s: float = 4.0,
+                 sleep=time.sleep):
         self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+        self.retry_for_s = retry_for_s
+        self._sleep = sleep
 
     def add(self, record: FeedbackRecord) -> bool:
-        """Append one record; False (and a log line) if it could not be stored."""
+        """Append one record; False (and an error in the log) if it could not be stored."""
+        deadline = time.monotonic() + self.retry_for_s
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                self._insert(record)
+                if attempts > 1:
+                    log.info("Feedback stored at %s after %d attempts", self.path, attempts)
+                return True
+            except sqlite3.OperationalError as err:
+                busy = "locked" in str(err) or "busy" in str(err)
+                if not busy or time.monotonic() >= deadline:
+                    log.error("Feedback not stored at %s after %d attempt(s): %s",
+                              self.path, attempts, err)
+                    return False
+                self._sleep(min(0.1 * 2 ** attempts, 1.0))
+            except (sqlite3.Error, OSError) as err:
+                log.error("Feedback not stored at %s: %s", self.path, err)
+                return False
+
+    def _insert(self, record: FeedbackRecord) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=self.busy_timeout_s)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with sqlite3.connect(self.path, timeout=2) as db:
+            with db:
                 db.execute(SCHEMA)
                 db.execute(
                     "INSERT INTO feedback (created_at, question, answer, citations, status,"
@@ -56,10 +87,8 @@ class FeedbackStore:
                      record.status, record.rating,
                      (record.comment or "")[:MAX_COMMENT_CHARS] or None),
                 )
-            return True
-        except (sqlite3.Error, OSError) as err:
-            log.error("Feedback not stored at %s: %s", self.path, err)
-            return False
+        finally:
+            db.close()  # `with db` commits; it does not close
 
     def all(self) -> list[dict]:
         """Every record, oldest first (for review tools and tests)."""

@@ -20,6 +20,8 @@ class Messages:
     too_long: str
     no_text: str
     small_talk: str
+    unavailable: str
+    malformed: str
     example_questions: tuple[str, ...]
 
     @classmethod

@@ -28,6 +28,9 @@ class Settings:
     chunk_max_chars: int = 700
     retrieval_k: int = 6
     max_question_chars: int = 1000
+    # Earlier exchanges read for follow-ups; older ones (and text past max_question_chars in
+    # each message) are ignored before any work.
+    max_history_turns: int = 10
     max_answer_sentences: int = 3
     # "extractive" (default, no LLM) | "openai" (any OpenAI-compatible server) | "ollama"
     answerer: str = "extractive"
@@ -74,6 +77,7 @@ _FIELD_KINDS = {
     "chunk_max_chars": int,
     "retrieval_k": int,
     "max_question_chars": int,
+    "max_history_turns": int,
     "max_answer_sentences": int,
     "answerer": str,
     "llm_model": str,

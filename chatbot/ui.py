@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import html
 import logging
+import string
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from chatbot.answer import ABSTAINED, ANSWERED, ESCALATED
+from chatbot.chain import unavailable_answer
 from chatbot.feedback import FeedbackRecord, FeedbackStore
+from chatbot.server import OnlyOurRoutes
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +24,24 @@ CSS = """
 .answer-disclaimer { font-size: 0.85em; color: #3b3b3b; }
 .sources { font-size: 0.92em; }
 """
-ERROR_TEXT = ("Sorry, something went wrong on our side and I couldn't answer. Please try again "
-              "in a moment, or ask your hematologist or care team.")
+# Every ASCII punctuation mark, written as a character reference: Markdown cannot read
+# structure from a reference, so no link, image, header, table, list or code can form.
+_LITERAL = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
 
 
 def _text(value: str) -> str:
-    """User or article text shown as text: never markup."""
+    """Article text (ours) shown as text: never HTML."""
     return html.escape(value, quote=False)
+
+
+def literal(value: str) -> str:
+    """Patient text -> Markdown that shows exactly what was typed and creates no element.
+
+    Markdown, HTML, bare URLs and $$maths$$ all stay plain characters (the chat's LaTeX is
+    off too), so nothing typed can make the browser fetch anything.
+    """
+    lines = value.translate(_LITERAL).splitlines()
+    return "<br>".join(line.strip() for line in lines)
 
 
 def render_answer(answer: dict, examples: tuple[str, ...] = ()) -> str:
@@ -66,16 +81,15 @@ def build_app(bot, feedback: FeedbackStore) -> gr.Blocks:
     def ask(question: str, history: list | None = None) -> dict:
         """Answer one question (with optional earlier [{role, content}] turns) as a dict."""
         try:
-            return bot.ask(question, history=history or []).to_dict()
+            return bot.ask(question, history=history).to_dict()
         except Exception:  # the patient sees a polite message, the log gets the details
             log.exception("Answering failed")
-            return {"status": "error", "answer": ERROR_TEXT, "citations": [],
-                    "disclaimer": bot.messages.disclaimer}
+            return unavailable_answer(bot.messages).to_dict()
 
     def respond(message, chat, conversation, answers):
         message = message or ""
         answer = ask(message, conversation)
-        chat = [*chat, {"role": "user", "content": _text(message) or "(empty message)"},
+        chat = [*chat, {"role": "user", "content": literal(message) or "(empty message)"},
                 {"role": "assistant", "content": render_answer(answer, examples)}]
         answers = {**answers, str(len(chat) - 1): {"question": message, "answer": answer}}
         conversation = [*conversation, {"role": "user", "content": message},
@@ -109,7 +123,8 @@ def build_app(bot, feedback: FeedbackStore) -> gr.Blocks:
         answers = gr.State({})
         pending = gr.State(None)
         chat = gr.Chatbot(label="Conversation", elem_id="chat", height=520,
-                          feedback_options=("Like", "Dislike"), sanitize_html=True)
+                          feedback_options=("Like", "Dislike"), sanitize_html=True,
+                          latex_delimiters=[])
         with gr.Row():
             message = gr.Textbox(label="Your question", elem_id="question", scale=5,
                                  placeholder="Type a question about IVIG and press Enter",
@@ -134,14 +149,21 @@ def build_app(bot, feedback: FeedbackStore) -> gr.Blocks:
                            api_visibility="private")
         clear.click(lambda: ([], [], {}, None, ""), None,
                     [chat, conversation, answers, pending, status], api_visibility="private")
+        # Gradio's own trash icon on the chat forgets the conversation too, not just the screen.
+        chat.clear(lambda: ([], {}, None, ""), None, [conversation, answers, pending, status],
+                   api_visibility="private")
         gr.api(ask, api_name="ask")
     return app
 
 
 def launch(app: gr.Blocks, host: str, port: int, **kwargs):
-    """Serve offline: no analytics, no share links, our CSS."""
+    """Serve offline: no analytics, no share links, no monitoring page, our CSS; only the
+    chat page, its assets and /ask are reachable (chatbot/server.py)."""
+    ask_index = next((i for i, fn in app.fns.items() if fn.api_name == "ask"), None)
+    middleware = [Middleware(OnlyOurRoutes, ask_fn_index=ask_index)]
     return app.launch(server_name=host, server_port=port, share=False, css=CSS,
-                      footer_links=["api"], **kwargs)
+                      footer_links=["api"], enable_monitoring=False,
+                      app_kwargs={"middleware": middleware}, **kwargs)
 
 
 def _store(feedback: FeedbackStore, entry: dict, rating: str, comment: str) -> bool:

@@ -1,6 +1,9 @@
 """The feedback store: append-only, and never breaks the chat when it cannot write."""
 
 import logging
+import sqlite3
+import threading
+import time
 
 from chatbot.feedback import FeedbackRecord, FeedbackStore
 
@@ -24,3 +27,38 @@ def test_an_unwritable_store_is_logged_not_raised(tmp_path, caplog):
     with caplog.at_level(logging.ERROR):
         assert store.add(RECORD) is False
     assert "Feedback not stored" in caplog.text
+
+
+def _lock(path):
+    """Another writer holding the database's write lock."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def test_a_briefly_locked_database_is_retried(tmp_path, caplog):
+    path = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(path, busy_timeout_s=0.1, retry_for_s=10)
+    assert store.add(RECORD)
+    holder = _lock(path)
+    threading.Timer(1.0, holder.rollback).start()
+    with caplog.at_level(logging.INFO):
+        assert store.add(RECORD)
+    assert len(store.all()) == 2
+    assert "after" in caplog.text and "attempts" in caplog.text
+    holder.close()
+
+
+def test_a_database_that_stays_locked_is_reported_in_bounded_time(tmp_path, caplog):
+    path = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(path, busy_timeout_s=0.1, retry_for_s=0.8)
+    assert store.add(RECORD)
+    holder = _lock(path)
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR):
+        assert store.add(RECORD) is False
+    assert time.monotonic() - started < 3
+    assert "Feedback not stored" in caplog.text and "locked" in caplog.text
+    holder.rollback()
+    holder.close()
+    assert len(store.all()) == 1

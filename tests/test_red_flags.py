@@ -1,0 +1,124 @@
+"""Red flags however they are typed, measured on the labelled set in tests/data."""
+
+import json
+import time
+
+import pytest
+
+from chatbot.safety import (
+    EMERGENCY,
+    MAX_SCREENED_CHARS,
+    TOO_LONG,
+    SafetyPatterns,
+    fold,
+    is_emergency,
+    screen,
+    spellings,
+)
+
+from .conftest import ROOT
+
+SET = ROOT / "tests" / "data" / "emergency_messages.jsonl"
+
+
+@pytest.fixture(scope="module")
+def patterns():
+    return SafetyPatterns.load()
+
+
+def labelled() -> list[tuple[str, str, bool]]:
+    """(split, text, is an emergency); every 4th message is held out from tuning."""
+    rows = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line]
+    return [("holdout" if i % 4 == 3 else "fit", r["text"], r["emergency"])
+            for i, r in enumerate(rows)]
+
+
+def rates(patterns, split: str) -> tuple[float, float, list[str], list[str]]:
+    rows = [(text, want) for s, text, want in labelled() if s == split]
+    missed = [t for t, want in rows if want and not is_emergency(t, patterns)]
+    alarms = [t for t, want in rows if not want and is_emergency(t, patterns)]
+    emergencies = sum(want for _, want in rows)
+    return (1 - len(missed) / emergencies, len(alarms) / (len(rows) - emergencies),
+            missed, alarms)
+
+
+def test_the_set_is_big_enough():
+    rows = labelled()
+    assert sum(want for *_, want in rows) >= 150
+    assert sum(not want for *_, want in rows) >= 150
+
+
+@pytest.mark.parametrize("split", ["fit", "holdout"])
+def test_every_emergency_is_caught_and_few_questions_alarm(patterns, split, capsys):
+    recall, false_alarms, missed, alarms = rates(patterns, split)
+    with capsys.disabled():
+        print(f"\n{split}: recall {recall:.1%}, false alarms {false_alarms:.1%} {alarms}")
+    assert missed == []
+    assert false_alarms <= 0.05
+
+
+def test_every_emergency_is_escalated_through_screening(patterns):
+    for _, text, want in labelled():
+        if want:
+            assert screen(text, patterns, 1000).stop == EMERGENCY, text
+
+
+@pytest.mark.parametrize(("typed", "folded"), [
+    ("I can't 😰 breathe", "i cant breathe"),
+    ("I can't... breathe", "i cant breathe"),
+    ("can't. breathe.", "cant|breathe"),
+    ("I can\u200bt bre\u200dathe", "i cant breathe"),          # zero-width
+    ("brea\u00adthe", "breathe"),                                # soft hyphen
+    ("Ｉ ｃａｎ'ｔ ｂｒｅａｔｈｅ", "i cant breathe"),           # full-width
+    ("I c\u0430n't br\u0435\u0430th\u0435", "i cant breathe"),  # Cyrillic look-alikes
+    ("\u03bfk", "ok"),                                           # Greek omicron
+    ("bre\u0301athe", "breathe"),                                # combining accent
+    ("I can`t breathe", "i cant breathe"),
+    ("I can t breathe", "i cant breathe"),
+    ("Is it bad?\nMy chest hurts!!", "is it bad|my chest hurts"),
+])
+def test_fold(typed, folded):
+    assert fold(typed) == folded
+
+
+def test_stretched_and_spaced_letters_are_also_tried():
+    assert "cant breathe" in spellings(fold("cant breeeeathe"))
+    assert "my chest feels tight" in spellings(fold("my chesssst feels tight"))
+    assert "chest pain" in spellings(fold("c h e s t pain"))
+    assert "i feel" in spellings(fold("i feeeel"))[1]  # squeezed to two letters as well
+
+
+@pytest.mark.parametrize("message", [
+    "I can barely breathe", "i cant really breathe", "I can hardly breathe",
+    "cant hardly breathe", "i can't really breathe properly", "I can't catch my breath",
+])
+def test_intensifiers(patterns, message):
+    assert is_emergency(message, patterns)
+
+
+@pytest.mark.parametrize(("message", "emergency"), [
+    ("Does IVIG cause chest pain as a side effect?", False),
+    ("Does IVIG cause chest pain? I have chest pain right now", True),
+    ("chest pain, is that a side effect? my chest hurts", True),
+    ("What do I do if I can't breathe during my infusion?", True),
+    ("what should I do if I get a headache after my infusion?", False),
+])
+def test_a_question_about_a_red_flag_is_not_an_emergency_unless_it_is_happening(
+        patterns, message, emergency):
+    assert is_emergency(message, patterns) is emergency
+
+
+def test_a_red_flag_anywhere_in_a_long_message_is_found(patterns):
+    for filler in ("word " * 15_000, "How fast does IVIG work? " * 3_000):
+        for message in (filler + "I can't 😰 breathe", "chest 😣 pain " + filler,
+                        filler[:40_000] + " my lips are swelling " + filler[:30_000]):
+            assert screen(message, patterns, 1000).stop == EMERGENCY
+    assert screen("word " * 15_000, patterns, 1000).stop == TOO_LONG
+
+
+def test_screening_work_is_bounded(patterns):
+    huge = "is chest pain a side effect? " * 400_000  # 11 MB of near-misses
+    started = time.perf_counter()
+    assert screen(huge, patterns, 1000).stop == TOO_LONG
+    assert time.perf_counter() - started < 5
+    assert len(huge) > 50 * MAX_SCREENED_CHARS
