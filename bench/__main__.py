@@ -24,7 +24,6 @@ from chatbot.chunking import chunk_article
 from chatbot.corpus import Article, Section, load_article
 from chatbot.embedding import load_embeddings
 from chatbot.indexing import ingest_folder
-from chatbot.lexicon import Lexicon
 from chatbot.retrieval import HybridRetriever
 from chatbot.sentences import split_units
 from chatbot.store import COSINE, ChunkStore, connect
@@ -66,14 +65,13 @@ def eval_questions() -> list[tuple[str, list]]:
 
 
 def answer_vs_floor(work: Path, raw, reps: int) -> tuple[dict, Settings]:
-    """Warm bot.ask (question vectors not cached) against one embedding + one Chroma query."""
+    """bot.ask (question vectors not cached, no warm-up pass) against one embedding + one
+    Chroma query."""
     settings = Settings(chroma_dir=work / "chroma-article")
     ingest_folder(settings, raw, progress=False)
     bot = load_chatbot(settings)
     store = ChunkStore.open(settings)
     questions = eval_questions()
-    for q, h in questions:  # warm-up: sentence vectors are cached for good, as in the app
-        bot.ask(q, history=h)
     answer, floor = [], []
     for _ in range(reps):
         for q, h in questions:
@@ -154,7 +152,6 @@ def retrieval_at_scale(work: Path, raw, source: Settings, sizes: list[int], reps
     rng = np.random.default_rng(3)
     client = connect(Settings(chroma_dir=work / "chroma-scale"))
     questions = [q for q, _ in eval_questions()]
-    lexicon = Lexicon.load()
     out = {}
     for size in sizes:
         collection = client.create_collection(f"scale-{size}", embedding_function=None,
@@ -172,7 +169,7 @@ def retrieval_at_scale(work: Path, raw, source: Settings, sizes: list[int], reps
                 embeddings=vecs.tolist())
         load_s = time.perf_counter() - started
         retriever = HybridRetriever.build(ChunkStore(collection, client, f"scale-{size}"),
-                                          raw, lexicon, 6)
+                                          raw, 6)
         times = []
         for _ in range(reps):
             for q in questions:

@@ -156,7 +156,8 @@ class ExtractiveAnswerer:
 
     def choose(self, trace: Trace) -> list[Scored]:
         """The best sentence first, then those that add to it (as likely as the fitted share
-        of the best), each with the sentence it leans on; never a sign-post or a question."""
+        of the best; for a list question, the best list), each with the sentence it leans on;
+        never a sign-post or a question."""
         candidates = sorted(
             (s for ss in trace.scored.values() for s in ss
              if not (s.row["signpost"] or s.row["is_question"])),
@@ -168,6 +169,11 @@ class ExtractiveAnswerer:
                    best.probability * self.models.threshold("keep_share"))
         picked = [best] + [s for s in candidates[1:self.max_sentences]
                            if s.probability >= keep]
+        # a question asking for a list gets the best list, as likely as the fitted threshold
+        lists = [s for s in candidates if s.row["list_match"]]
+        if lists and not any(s.row["list_match"] for s in picked) \
+                and lists[0].probability >= self.models.threshold("list_keep"):
+            picked.append(lists[0])
         result: list[Scored] = []
         for s in picked:
             before = self._leaned_on(trace, s)

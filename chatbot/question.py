@@ -26,8 +26,8 @@ _SHAPE_PATTERNS = {
     NUMBER: r"\bhow (many|much|likely|common)\b|\bwhat (percent|percentage|proportion|"
             r"fraction)\b|\b(chances?|odds|success rate|response rate)\b",
     LIST: r"^\s*(what|which) (are|were)\b|\bwhat (kinds?|types?|sorts?) of\b|\blist\b|"
-          r"\bwhat (side effects|symptoms|signs|risks|steps|options|problems|things)\b|"
-          r"\b(examples?|side effects|symptoms|risks)\b",
+          r"\bwhat (side effects|symptoms|signs|risks|steps|options|problems|things|"
+          r"conditions|other|else)\b|\bwhich (other )?\w+ (are|is|can|do)\b|\bexamples?\b",
     # "what is X?" / "what does X mean?"; "what are the..." asks for a list instead
     DEFINITION: r"^\s*(what|wat|wht)(\s+is|'s|s)\s+(an?\s+|the\s+)?[^?]{1,40}\??\s*$|"
                 r"\bwhat (does|do)\b.{1,40}\b(mean|stand for)\b",

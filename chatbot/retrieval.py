@@ -43,14 +43,20 @@ class HybridRetriever(BaseRetriever):
     embeddings: Any
     chunks: dict[str, Chunk]
     lexical: LexicalIndex
-    library: Any  # Library
+    loaded_library: Any = None  # the Library, built on first use
     k: int = 6
 
     @classmethod
     def build(cls, store, embeddings, k: int) -> HybridRetriever:
         chunks, lexical = _load(store)
-        return cls(store=store, embeddings=embeddings, chunks=chunks, lexical=lexical,
-                   library=Library(chunks), k=k)
+        return cls(store=store, embeddings=embeddings, chunks=chunks, lexical=lexical, k=k)
+
+    @property
+    def library(self) -> Library:
+        """Sentences, names and word statistics of the same published index (built once)."""
+        if self.loaded_library is None:
+            self.loaded_library = Library(self.chunks)
+        return self.loaded_library
 
     def refresh(self) -> bool:
         """Follow a newly published index (a re-ingest while the app runs); True if it did."""
@@ -58,7 +64,7 @@ class HybridRetriever(BaseRetriever):
         if newer is None:
             return False
         chunks, lexical = _load(newer)
-        self.chunks, self.lexical, self.library = chunks, lexical, Library(chunks)
+        self.chunks, self.lexical, self.loaded_library = chunks, lexical, Library(chunks)
         self.store = newer
         return True
 

@@ -104,7 +104,9 @@ def screen(message: str, patterns: SafetyPatterns, max_chars: int) -> Screening:
         return Screening("", INSTRUCTIONS, removed_markup, True)
     if not removed_instructions and matches_any(patterns.small_talk, question):
         return Screening(question, SMALL_TALK, removed_markup)
-    if matches_any(patterns.personal_advice, question):
+    # A patient's story may mention their dose; what decides is what they ask.
+    asking = [s for s in kept if s.rstrip().endswith("?")] or kept
+    if any(matches_any(patterns.personal_advice, s) for s in asking):
         return Screening(question, PERSONAL_ADVICE, removed_markup, removed_instructions)
     return Screening(question, None, removed_markup, removed_instructions)
 

@@ -35,6 +35,7 @@ from evals.split import FIT, Split
 TARGET_FALSE_ANSWER_RATE = 0.20
 REGULARISATION = 1.0  # sklearn's C
 GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.05))
+MAX_SENTENCES = 3  # the default Settings.max_answer_sentences
 
 
 @dataclass
@@ -59,7 +60,8 @@ def untrained() -> FittedModels:
         return LogisticModel(tuple(names), np.zeros(n), 0.0, np.zeros(n), np.ones(n))
 
     return FittedModels(zero(ROUTER_FEATURES), zero(RANKER_FEATURES), zero(DECISION_FEATURES),
-                        {"route": 1.0, "answer": 0.5, "keep": 1.0, "keep_share": 1.0})
+                        {"route": 1.0, "answer": 0.5, "keep": 1.0, "keep_share": 1.0,
+                         "list_keep": 2.0})
 
 
 def collect(answerer, cases: list[Case]) -> list[CaseData]:
@@ -173,37 +175,44 @@ def choose_route_threshold(data: list[CaseData]) -> tuple[float, dict]:
     return best, {"exact_route_share": round(scores[best], 4)}
 
 
-def choose_keep(oof: list[dict]) -> tuple[float, float, dict]:
-    """Thresholds for the sentences kept beside the best: maximise F0.5 (precision first) of
-    the labelled answer sentences, out of fold, on answerable cases routed right."""
-    best, best_score = (0.5, 0.9), -1.0
-    for keep in GRID:
-        for share in GRID:
-            tp = fp = fn = 0
-            for r in oof:
-                d = r["data"]
-                if not d.answerable or d.case.article not in r["routed"]:
-                    continue
-                p = r["unit_p"][d.case.article]
-                if not len(p):
-                    continue
-                top = p.max()
-                kept = (p >= max(keep, top * share)) | (p == top)
-                kept_rank = np.argsort(-p)[:3]
-                mask = np.zeros(len(p), dtype=bool)
-                mask[kept_rank] = True
-                kept &= mask
-                labels = d.unit_labels.astype(bool)
-                tp += int((kept & labels).sum())
-                fp += int((kept & ~labels).sum())
-                fn += int((~kept & labels).sum())
-            precision = tp / (tp + fp) if tp + fp else 0.0
-            recall = tp / (tp + fn) if tp + fn else 0.0
-            f = (1.25 * precision * recall / (0.25 * precision + recall)
-                 if precision + recall else 0.0)
-            if f > best_score:
-                best, best_score = (keep, share), f
-    return best[0], best[1], {"sentence_f05": round(best_score, 4)}
+def selection_f05(oof: list[dict], keep: float, share: float, list_keep: float) -> float:
+    """F0.5 (precision first) of the labelled answer sentences that `choose` would quote, out
+    of fold, on answerable cases routed right."""
+    tp = fp = fn = 0
+    for r in oof:
+        d = r["data"]
+        if not d.answerable or d.case.article not in r["routed"]:
+            continue
+        p = r["unit_p"][d.case.article]
+        if not len(p):
+            continue
+        top = p.max()
+        kept = (p >= max(keep, top * share)) | (p == top)
+        mask = np.zeros(len(p), dtype=bool)
+        mask[np.argsort(-p)[:MAX_SENTENCES]] = True
+        kept &= mask
+        lists = np.array([row["list_match"] > 0 for row in d.unit_rows[d.case.article]])
+        if lists.any() and not (kept & lists).any():
+            best_list = int(np.argmax(np.where(lists, p, -1.0)))
+            kept[best_list] = p[best_list] >= list_keep
+        labels = d.unit_labels.astype(bool)
+        tp += int((kept & labels).sum())
+        fp += int((kept & ~labels).sum())
+        fn += int((~kept & labels).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
+
+
+def choose_keep(oof: list[dict]) -> tuple[float, float, float, dict]:
+    """Thresholds for the sentences quoted beside the best, and for the list a list question
+    gets: those with the best F0.5 out of fold."""
+    never = 2.0  # a list threshold no probability reaches
+    keep, share = max(((k, s) for k in GRID for s in GRID),
+                      key=lambda ks: (selection_f05(oof, *ks, never), ks))
+    list_keep = max((*GRID, never), key=lambda t: (selection_f05(oof, keep, share, t), t))
+    return keep, share, list_keep, {
+        "sentence_f05": round(selection_f05(oof, keep, share, list_keep), 4)}
 
 
 def choose_answer_threshold(oof: list[dict]) -> tuple[LogisticModel, float, dict]:
@@ -250,13 +259,13 @@ def fit_all(answerer, cases: list[Case], split: Split) -> dict:
     data = collect(answerer, fit_cases)
     route_threshold, route_figures = choose_route_threshold(data)
     oof = out_of_fold(data, answerer, route_threshold)
-    keep, share, keep_figures = choose_keep(oof)
+    keep, share, list_keep, keep_figures = choose_keep(oof)
     decision, answer_threshold, decision_figures = choose_answer_threshold(oof)
     router, ranker = fit_router(data), fit_ranker(data)
     return {
         "router": router.to_dict(), "ranker": ranker.to_dict(), "decision": decision.to_dict(),
         "thresholds": {"route": route_threshold, "answer": answer_threshold, "keep": keep,
-                       "keep_share": share},
+                       "keep_share": share, "list_keep": list_keep},
         "meta": {
             "written_by": "python -m evals fit (make fit); do not edit by hand",
             "fit_articles": sorted({c.article for c in fit_cases}),

@@ -50,9 +50,21 @@ class ScriptedChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
-def _bot(settings, *replies):
+def _always_answering():
+    """The fitted router and ranker with a decision that always answers: these tests are about
+    what a model's reply must pass, not about which questions the library answers."""
+    from dataclasses import replace
+
+    from chatbot.model import FittedModels
+
+    fitted = FittedModels.load()
+    return replace(fitted, thresholds={**fitted.thresholds, "answer": 0.0})
+
+
+def _bot(settings, *replies, decide=False):
     model = ScriptedChatModel(replies=list(replies), history=[])
-    bot = load_chatbot(settings.with_(answerer="openai", llm_model="scripted"), chat_model=model)
+    bot = load_chatbot(settings.with_(answerer="openai", llm_model="scripted"), chat_model=model,
+                       models=None if decide else _always_answering())
     return bot, model
 
 
@@ -106,7 +118,7 @@ def test_a_citation_to_a_passage_that_does_not_exist_is_dropped(indexed_settings
 
 
 def test_off_topic_never_reaches_the_model(indexed_settings):
-    bot, model = _bot(indexed_settings, "Paris [1].")
+    bot, model = _bot(indexed_settings, "Paris [1].", decide=True)
     answer = bot.ask("What is the capital of France?")
     assert answer.status == ABSTAINED and "Paris" not in answer.answer
     assert model.history == []
@@ -197,7 +209,7 @@ def test_real_http_to_an_openai_compatible_server(indexed_settings, openai_serve
     settings = indexed_settings.with_(answerer="openai", llm_model="tiny-scripted",
                                       llm_base_url=openai_server, llm_api_key_env="TEST_LLM_KEY",
                                       llm_timeout_s=10, llm_max_retries=0)
-    bot = load_chatbot(settings)
+    bot = load_chatbot(settings, models=_always_answering())
     answer = bot.ask("How fast does IVIG work?")
     assert answer.generator == "openai:tiny-scripted"
     assert answer.answer == "IVIG usually starts to work within one to five days. [1]"
@@ -237,7 +249,7 @@ def test_real_http_to_an_ollama_server(indexed_settings):
         settings = indexed_settings.with_(
             answerer="ollama", llm_model="tiny-scripted", llm_timeout_s=10,
             ollama_host=f"http://127.0.0.1:{server.server_address[1]}")
-        answer = load_chatbot(settings).ask("How fast does IVIG work?")
+        answer = load_chatbot(settings, models=_always_answering()).ask("How fast does IVIG work?")
     finally:
         server.shutdown()
     assert answer.generator == "ollama:tiny-scripted"

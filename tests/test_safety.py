@@ -51,6 +51,11 @@ def test_an_emergency_wins_even_in_an_overlong_message(patterns):
     "Should I take Tylenol before my infusion?",
     "is it ok to stop rituximab",
     "Which is better for me, splenectomy or IVIG?",
+    "Should I stop taking it if I get a headache?",
+    "I forgot my pred this morning, should I take a double dose tomorrow?",
+    "Should I ask my hematologist for IVIG instead of starting rituximab?",
+    "Should I get my shingles shot this week or wait?",
+    "im on 15 mg of pred, is that low enough for me to get the chickenpox vaccine",
 ])
 def test_personal_advice(patterns, message):
     assert screen(message, patterns, 1000).stop == PERSONAL_ADVICE
@@ -63,6 +68,12 @@ def test_personal_advice(patterns, message):
     "Should I drink water before my infusion?",
     "What are the side effects of IVIG?",
     "Which is the most common side effect I might get?",
+    "how do I stop those from happening?",
+    "Can I stop the side effects?",
+    "How can I stop getting headaches after IVIG?",
+    "How often should I be getting a flu shot?",
+    "How many doses of the Hib vaccine will I need after splenectomy?",
+    "I've been on a high dose of prednisone for a year. Is it common for AIHA to come back?",
 ])
 def test_ordinary_questions_pass(patterns, message):
     result = screen(message, patterns, 1000)
