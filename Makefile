@@ -42,6 +42,7 @@ test: setup browser ingest
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 	$(PY) -m evals run --check
+	$(PY) -m evals library --check
 
 evals: ingest
 	$(PY) -m evals run

@@ -46,6 +46,14 @@ class Trace:
     route: Route
     scored: dict[str, list[Scored]]  # article id -> its sentences, in article order
     decision: Decision | None = None
+    index: object = None  # the published index version this was read from
+
+    def candidates(self) -> list[Scored]:
+        """Sentences that may be quoted (never a sign-post or a question), most likely first."""
+        return sorted((s for ss in self.scored.values() for s in ss
+                       if not (s.row["signpost"] or s.row["is_question"])),
+                      key=lambda s: (-s.probability, s.unit.article_id, s.unit.position,
+                                     s.unit.index))
 
 
 class ExtractiveAnswerer:
@@ -58,43 +66,48 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def answer(self, turn: Turn) -> Answer:
-        trace = self.trace(turn)
+        try:
+            trace = self.trace(turn)
+        except Exception:  # a re-ingest swapped the index under this request: once more
+            trace = self.trace(turn, index=self.retriever.current(force=True))
         chosen = self.choose(trace) if trace.decision and trace.decision.answer else []
         if not chosen:
             return self._abstain(trace)
         return self._answered(trace, chosen)
 
-    def trace(self, turn: Turn, articles: tuple[str, ...] | None = None) -> Trace:
+    def trace(self, turn: Turn, articles: tuple[str, ...] | None = None,
+              index=None) -> Trace:
         """Analyse, retrieve, route and score. `articles` forces the routed articles (the
         fitting script scores every article this way)."""
-        self.retriever.refresh()
-        library = self.retriever.library
+        index = index or self.retriever.current()
+        library = index.library
         question = analyse(turn.question, turn.context, library.speller, self.lexicon)
-        evidence = self.retriever.evidence(question.corrected, question.all_alternatives)
-        in_context = (self.retriever.dense(question.search_text) if question.context
+        evidence = self.retriever.evidence(question.corrected, question.all_alternatives, index)
+        in_context = (self.retriever.dense(question.search_text, index) if question.context
                       else evidence.dense)
         route_rows = route_features(
             question, library.profiles, library.name_spread,
-            self._by_article(evidence.dense), self._by_article(in_context),
-            self._by_article(evidence.lexical))
+            _by_article(evidence.dense, index), _by_article(in_context, index),
+            _by_article(evidence.lexical, index))
         router = self.models.router
         ids = sorted(route_rows)
         probabilities = dict(zip(ids, router.probabilities(
             router.matrix([route_rows[a] for a in ids])).tolist(), strict=True))
         route = choose(probabilities, self.models.threshold("route")) if articles is None \
             else Route(articles, probabilities)
-        scored = {aid: self.score_article(question, aid) for aid in route.articles
+        scored = {aid: self.score_article(question, aid, index) for aid in route.articles
                   if aid in library.articles}
-        trace = Trace(question, tuple(r for _, r in evidence.hits), route_rows, route, scored)
+        trace = Trace(question, tuple(r for _, r in evidence.hits), route_rows, route, scored,
+                      index=index)
         return replace(trace, decision=self.decide(trace))
 
-    def score_article(self, question: Question, article_id: str) -> list[Scored]:
-        library = self.retriever.library
+    def score_article(self, question: Question, article_id: str, index) -> list[Scored]:
+        library = index.library
         article = library.articles[article_id]
-        vectors = library.vectors(article_id, self.retriever.store)
+        vectors = library.vectors(article_id, index.store)
         embed = self.retriever.embeddings.embed_query
         q = np.asarray(embed(question.corrected), dtype=np.float32)
-        ctx = np.asarray(embed(self._in_context(question, article_id)), dtype=np.float32) \
+        ctx = np.asarray(embed(_in_context(question, article_id, library)), dtype=np.float32) \
             if question.context else q
         focus = np.asarray(embed(question.focus), dtype=np.float32) \
             if question.focus and question.focus != question.corrected else q
@@ -113,20 +126,9 @@ class ExtractiveAnswerer:
         return [Scored(u, float(p), r)
                 for u, p, r in zip(article.units, probabilities, rows, strict=True)]
 
-    def _in_context(self, question: Question, article_id: str) -> str:
-        """A follow-up read with the question before it, less the words that name other
-        articles: "how long does IVIG take to work? and prednisone?" asks prednisone's."""
-        others = frozenset().union(*(p.name_terms for a, p in
-                                     self.retriever.library.profiles.items() if a != article_id))
-        own = self.retriever.library.profiles[article_id].name_terms
-        kept = [w for w in question.context.split()
-                if not ({stem(t) for t in words(w)} & others - own)]
-        return f"{' '.join(kept)} {question.corrected}".strip()
-
     def decide(self, trace: Trace) -> Decision:
-        library = self.retriever.library
-        candidates = sorted((s for ss in trace.scored.values() for s in ss),
-                            key=lambda s: -s.probability)
+        library = trace.index.library
+        candidates = trace.candidates()
         vocabulary = frozenset().union(*(library.articles[a].vocabulary
                                          for a in trace.scored))
         names = frozenset().union(*(library.profiles[a].name_terms for a in trace.scored))
@@ -136,19 +138,22 @@ class ExtractiveAnswerer:
             [s.row for s in candidates[:TOP]], trace.route.probabilities.get(top, 0.0),
             bool(trace.route_rows.get(top, {}).get("alias_hit")
                  or trace.route_rows.get(top, {}).get("name_top")), vocabulary, names,
-            self.word_meaning(trace.question, tuple(trace.scored), vocabulary, names))
+            self.word_meaning(trace.question, tuple(trace.scored), vocabulary, names,
+                              trace.index))
         return decide(row, self.models.decision, self.models.threshold("answer"))
 
     def word_meaning(self, question: Question, articles: tuple[str, ...],
-                     vocabulary: frozenset[str], names: frozenset[str]) -> dict[str, float]:
+                     vocabulary: frozenset[str], names: frozenset[str], index
+                     ) -> dict[str, float]:
         """For each question word the articles never use: its best similarity to any of their
         sentences (one small batch through the model, only when such words exist)."""
         missing = [t.word for t in missing_terms(question, vocabulary, names)]
         if not missing or not articles:
             return {}
-        library = self.retriever.library
-        sentences = np.vstack([library.vectors(a, self.retriever.store).sentences
+        sentences = np.vstack([index.library.vectors(a, index.store).sentences
                                for a in articles])
+        if not len(sentences):
+            return {}
         vectors = np.asarray(self.retriever.embeddings.embed_documents(missing),
                              dtype=np.float32)
         best = (vectors @ sentences.T).max(axis=1)
@@ -158,10 +163,7 @@ class ExtractiveAnswerer:
         """The best sentence first, then those that add to it (as likely as the fitted share
         of the best; for a list question, the best list), each with the sentence it leans on;
         never a sign-post or a question."""
-        candidates = sorted(
-            (s for ss in trace.scored.values() for s in ss
-             if not (s.row["signpost"] or s.row["is_question"])),
-            key=lambda s: (-s.probability, s.unit.article_id, s.unit.position, s.unit.index))
+        candidates = trace.candidates()
         if not candidates:
             return []
         best = candidates[0]
@@ -180,23 +182,20 @@ class ExtractiveAnswerer:
             for item in (before, s):
                 if item is not None and all(not _same_text(item, r) for r in result):
                     result.append(item)
-        return result
+        return result[: 2 * self.max_sentences]
 
     def _leaned_on(self, trace: Trace, s: Scored) -> Scored | None:
         """The sentence before, in the same paragraph, when this one points back to it."""
         if not s.row.get("leans_back") or s.unit.index == 0:
             return None
         for other in trace.scored.get(s.unit.article_id, []):
-            if other.unit.chunk_id == s.unit.chunk_id and other.unit.index == s.unit.index - 1:
+            if (other.unit.chunk_id == s.unit.chunk_id and other.unit.index == s.unit.index - 1
+                    and not (other.row["signpost"] or other.row["is_question"])):
                 return other
         return None
 
-    def _by_article(self, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        chunks = self.retriever.chunks
-        return [(chunks[cid].article_id, score) for cid, score in ranking if cid in chunks]
-
     def _answered(self, trace: Trace, chosen: list[Scored]) -> Answer:
-        chunks = self.retriever.chunks
+        chunks = trace.index.chunks
         citations = tuple(
             Citation(n=n, quote=s.unit.text, section=s.unit.section,
                      source=chunks[s.unit.chunk_id].article_title,
@@ -212,6 +211,22 @@ class ExtractiveAnswerer:
         return Answer(status=ABSTAINED, answer=self.messages.not_in_article,
                       disclaimer=self.messages.disclaimer, reason=reason or "not_in_article",
                       question=trace.question.search_text, retrieved=trace.retrieved)
+
+
+def _by_article(ranking: list[tuple[str, float]], index) -> list[tuple[str, float]]:
+    return [(index.chunks[cid].article_id, score) for cid, score in ranking
+            if cid in index.chunks]
+
+
+def _in_context(question: Question, article_id: str, library) -> str:
+    """A follow-up read with the question before it, less the words that name other
+    articles: "how long does IVIG take to work? and prednisone?" asks prednisone's."""
+    others = frozenset().union(*(p.name_terms for a, p in library.profiles.items()
+                                 if a != article_id))
+    own = library.profiles[article_id].name_terms
+    kept = [w for w in question.context.split()
+            if not ({stem(t) for t in words(w)} & others - own)]
+    return f"{' '.join(kept)} {question.corrected}".strip()
 
 
 def _same_text(a: Scored, b: Scored) -> bool:

@@ -42,7 +42,8 @@ _FREQUENCY = re.compile(r"\b(every|each|once|twice|times|weekly|daily|monthly|ye
                         re.I)
 # A sentence about the article itself, not the subject ("Read on to learn...").
 _SIGNPOST = re.compile(r"\b(read on|this article|in this (guide|piece|post)|we['’]ll|we will|"
-                       r"below|here['’]s what|learn (more )?about|let['’]s|keep reading)\b",
+                       r"(see|listed|shown|described|read) below|here['’]s what|"
+                       r"learn (more )?about|let['’]s|keep reading)\b",
                        re.I)
 _SEE_DOCTOR = re.compile(r"\b(talk|speak|ask|check|call|tell|discuss)\b.{0,25}\b(your|the)\s+"
                          r"(doctor|hematologist|care team|nurse|health care|healthcare|"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.terms import content_terms, normalise
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "lexicon.toml"
+_WORD = re.compile(r"(?<![\w'’])[A-Za-z0-9]+(?![\w'’])")
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,22 @@ class Synonym:
 @dataclass(frozen=True)
 class Lexicon:
     synonyms: tuple[Synonym, ...] = ()
+    shorthand: dict[str, str] = field(default_factory=dict)
+    fillers: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path = DEFAULT_LEXICON) -> Lexicon:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         return cls(tuple(
             Synonym(phrase, _phrase(phrase), frozenset(content_terms(expansion)))
-            for phrase, expansion in data.get("synonyms", {}).items()))
+            for phrase, expansion in data.get("synonyms", {}).items()),
+            {k.lower(): v for k, v in data.get("shorthand", {}).items()},
+            frozenset(data.get("fillers", "").split()))
+
+    def plain_english(self, text: str) -> str:
+        """Texting shorthand rewritten ("wat r u" -> "what are you"); the rest unchanged. Only
+        words typed in lower case: "IM" (intramuscular) is not "im"."""
+        return _WORD.sub(lambda m: self.shorthand.get(m.group(0), m.group(0)), text)
 
     def expansions(self, text: str) -> dict[str, frozenset[str]]:
         """Each patient phrase found in the text -> the terms it stands for."""

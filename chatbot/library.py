@@ -15,6 +15,7 @@ from chatbot.chunking import Chunk
 from chatbot.features import UnitFacts, unit_facts
 from chatbot.routing import ArticleProfile, name_weights, profiles
 from chatbot.spelling import Speller
+from chatbot.store import IndexNotFoundError
 from chatbot.terms import content_terms, words
 from chatbot.units import SENTENCE, Unit, heading_id, item_id, items_of, units_of_all
 
@@ -87,17 +88,27 @@ class Library:
         items = [(i, item_id(u.unit_id, k)) for i, (u, n) in
                  enumerate(zip(article.units, article.item_counts, strict=True))
                  for k in range(n)]
-        units = store.unit_vectors(ids + heading_ids + [iid for _, iid in items])
+        wanted = ids + heading_ids + [iid for _, iid in items]
+        units = store.unit_vectors(wanted)
         chunk_ids = sorted({u.chunk_id for u in article.units})
         chunks = store.vectors(chunk_ids)
-        dims = len(next(iter(units.values()))) if units else 384
-        zero = [0.0] * dims
+        missing = [i for i in wanted if i not in units] + [c for c in chunk_ids
+                                                           if c not in chunks]
+        if missing:
+            raise IndexNotFoundError(
+                f"The index has no vectors for {len(missing)} sentence(s) of {article_id} "
+                "(it was built by another version) — run `python ingest.py` again.")
+
+        dims = len(next(iter(units.values()))) if units else 0
+
+        def matrix(vectors: list) -> np.ndarray:
+            return np.array(vectors, dtype=np.float32).reshape(len(vectors), dims)
+
         result = ArticleVectors(
-            np.array([units.get(i, zero) for i in ids], dtype=np.float32),
-            np.array([chunks.get(u.chunk_id, zero) for u in article.units], dtype=np.float32),
-            np.array([units.get(h, zero) for h in article.heading_ids], dtype=np.float32),
-            np.array([units.get(iid, zero) for _, iid in items] or np.zeros((0, dims)),
-                     dtype=np.float32),
+            matrix([units[i] for i in ids]),
+            matrix([chunks[u.chunk_id] for u in article.units]),
+            matrix([units[h] for h in article.heading_ids]),
+            matrix([units[iid] for _, iid in items]),
             np.array([i for i, _ in items], dtype=int))
         with self._lock:
             self._cache[article_id] = result

@@ -58,10 +58,21 @@ class FittedModels:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_FITTED) -> FittedModels:
+        """The fitted models; refuses a file fitted on other features than the code computes
+        (a renamed feature would otherwise silently count as 0)."""
+        from chatbot.decision import DECISION_FEATURES
+        from chatbot.features import RANKER_FEATURES
+        from chatbot.routing import ROUTER_FEATURES
+
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"No fitted answerer at {path} — run `make fit`.")
         data = json.loads(path.read_text(encoding="utf-8"))
+        for name, features in (("router", ROUTER_FEATURES), ("ranker", RANKER_FEATURES),
+                               ("decision", DECISION_FEATURES)):
+            if tuple(data[name]["features"]) != tuple(features):
+                raise ValueError(f"{path} was fitted on other {name} features than the code "
+                                 "computes — run `make fit`.")
         return cls(LogisticModel.from_dict(data["router"]),
                    LogisticModel.from_dict(data["ranker"]),
                    LogisticModel.from_dict(data["decision"]),

@@ -25,7 +25,9 @@ _SHAPE_PATTERNS = {
                r"\b|\bevery (day|week|month|year)\b",
     NUMBER: r"\bhow (many|much|likely|common)\b|\bwhat (percent|percentage|proportion|"
             r"fraction)\b|\b(chances?|odds|success rate|response rate)\b",
-    LIST: r"^\s*(what|which) (are|were)\b|\bwhat (kinds?|types?|sorts?) of\b|\blist\b|"
+    LIST: r"^\s*(and |what about |how about )?(the |its |their )?(side effects|symptoms|risks|"
+          r"signs|options|steps)\s*\??\s*$|^\s*(what|which) (are|were)\b|"
+          r"\bwhat (kinds?|types?|sorts?) of\b|\blist\b|"
           r"\bwhat (side effects|symptoms|signs|risks|steps|options|problems|things|"
           r"conditions|other|else)\b|\bwhich (other )?\w+ (are|is|can|do)\b|\bexamples?\b",
     # "what is X?" / "what does X mean?"; "what are the..." asks for a list instead
@@ -74,12 +76,14 @@ class Question:
 
 
 def analyse(text: str, context: str, speller: Speller, lexicon: Lexicon) -> Question:
+    text, context = lexicon.plain_english(text), lexicon.plain_english(context)
     corrected = correct_text(text, speller)
     terms = informative_terms(corrected, lexicon)
     context_terms = informative_terms(correct_text(context, speller), lexicon) if context else ()
     focus = correct_text(asking_sentence(text), speller)
     shapes = shapes_of(focus)
-    if context and not shapes - {YES_NO}:  # "and prednisone?" asks what the turn before did
+    # "and prednisone?" (a name and nothing else) asks what the turn before asked
+    if context and not shapes - {YES_NO} and len(terms) <= 1:
         shapes |= shapes_of(normalise(asking_sentence(context)))
     return Question(text, context, corrected, terms, tuple(context_terms), shapes, focus)
 
@@ -115,7 +119,7 @@ def informative_terms(text: str, lexicon: Lexicon) -> tuple[Term, ...]:
             terms[key] = Term(phrase, key, frozenset(expansion) | {key},
                               max(rarity(w) for w in parts))
     for word in words(text):
-        if word in STOPWORDS or len(word) < 2:
+        if word in STOPWORDS or word in lexicon.fillers or len(word) < 2:
             continue
         term = stem(word)
         if term in terms:

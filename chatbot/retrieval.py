@@ -6,12 +6,14 @@ the same published index, so both follow a re-published index together.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from pydantic import PrivateAttr
 
 from chatbot.answer import RetrievedChunk
 from chatbot.chunking import Chunk
@@ -20,6 +22,22 @@ from chatbot.library import Library
 from chatbot.terms import content_terms
 
 DEPTH = 20
+
+
+@dataclass(frozen=True, eq=False)
+class Index:
+    """One published version of the index, as a request sees it from start to end: the store,
+    its chunks, their BM25, and the articles' sentences (a re-ingest swaps in a new one)."""
+
+    store: Any
+    chunks: dict[str, Chunk]
+    lexical: LexicalIndex
+    library: Library
+
+    @classmethod
+    def load(cls, store) -> Index:
+        chunks, lexical = _load(store)
+        return cls(store, chunks, lexical, Library(chunks))
 
 
 @dataclass(frozen=True)
@@ -39,54 +57,60 @@ def chunk_terms(chunk: Chunk) -> list[str]:
 class HybridRetriever(BaseRetriever):
     """A LangChain retriever over our Chroma store plus an in-memory BM25 of the same chunks."""
 
-    store: Any
     embeddings: Any
-    chunks: dict[str, Chunk]
-    lexical: LexicalIndex
-    loaded_library: Any = None  # the Library, built on first use
+    index: Any  # Index: replaced whole, never changed in place
     k: int = 6
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, store, embeddings, k: int) -> HybridRetriever:
-        chunks, lexical = _load(store)
-        return cls(store=store, embeddings=embeddings, chunks=chunks, lexical=lexical, k=k)
+        return cls(embeddings=embeddings, index=Index.load(store), k=k)
+
+    @property
+    def store(self):
+        return self.index.store
+
+    @property
+    def chunks(self) -> dict[str, Chunk]:
+        return self.index.chunks
 
     @property
     def library(self) -> Library:
-        """Sentences, names and word statistics of the same published index (built once)."""
-        if self.loaded_library is None:
-            self.loaded_library = Library(self.chunks)
-        return self.loaded_library
+        return self.index.library
+
+    def current(self, force: bool = False) -> Index:
+        """The index to answer one request from, after following a newly published version
+        (a re-ingest while the app runs). One request uses one version throughout."""
+        newer = self.index.store.newer(every_s=0.0 if force else 2.0)
+        if newer is not None:
+            with self._lock:
+                if self.index.store is not newer:
+                    self.index = Index.load(newer)
+        return self.index
 
     def refresh(self) -> bool:
-        """Follow a newly published index (a re-ingest while the app runs); True if it did."""
-        newer = self.store.newer()
-        if newer is None:
-            return False
-        chunks, lexical = _load(newer)
-        self.chunks, self.lexical, self.loaded_library = chunks, lexical, Library(chunks)
-        self.store = newer
-        return True
+        """Follow a newly published index; True if it did."""
+        before = self.index
+        return self.current() is not before
 
     def search(self, query: str) -> list[tuple[Chunk, RetrievedChunk]]:
         """The k best chunks with their dense, lexical and fused scores."""
-        self.refresh()
-        return self.evidence(query, content_terms(query)).hits
+        return self.evidence(query, content_terms(query), self.current()).hits
 
-    def dense(self, query: str, depth: int = DEPTH) -> list[tuple[str, float]]:
+    def dense(self, query: str, index: Index, depth: int = DEPTH) -> list[tuple[str, float]]:
         """Nearest chunks by meaning alone, as (chunk id, cosine)."""
-        return self.store.query(self.embeddings.embed_query(query), depth)
+        return index.store.query(self.embeddings.embed_query(query), depth)
 
-    def evidence(self, query: str, terms: list[str]) -> Evidence:
+    def evidence(self, query: str, terms: list[str], index: Index) -> Evidence:
         """Dense and lexical rankings for the text, and their fusion's k best chunks."""
         depth = max(self.k * 3, DEPTH)
-        dense = self.dense(query, depth)
-        lexical = self.lexical.rank(terms, depth)
+        dense = self.dense(query, index, depth)
+        lexical = index.lexical.rank(terms, depth)
         fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
         dense_by_id, lexical_by_id = dict(dense), dict(lexical)
         results = []
         for cid, score in fused[: self.k]:
-            chunk = self.chunks.get(cid)
+            chunk = index.chunks.get(cid)
             if chunk is None:  # indexed after this retriever was built
                 continue
             results.append((chunk, RetrievedChunk(cid, chunk.article_id, chunk.section,

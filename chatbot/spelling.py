@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chatbot.rarity import is_common_english
+from chatbot.rarity import is_common_english, zipf
 
 MIN_LENGTH = 5
 MIN_SIMILARITY = 80  # rapidfuzz ratio, 0..100
+DROPPED_G_MARGIN = 1.5  # zipf points: the -ing word at least 30 times as common
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class Speller:
         return cls(vocabulary, tuple(sorted(w for w in vocabulary if len(w) >= MIN_LENGTH)))
 
     def correct(self, word: str) -> str:
+        # a dropped g ("workin", "doin") when the -ing word is far more common English
+        # ("thin" and "thing" are both ordinary words: left alone)
+        if (len(word) >= 4 and word.endswith("in") and word not in self.vocabulary
+                and zipf(word + "g") >= zipf(word) + DROPPED_G_MARGIN):
+            return word + "g"
         if (len(word) < MIN_LENGTH or word in self.vocabulary or word.isdigit()
                 or is_common_english(word)):
             return word

@@ -38,10 +38,15 @@ def heading_id(article_id: str, section: str) -> str:
     return f"{article_id}:h:{digest[:16]}"
 
 
+def unit_id(chunk_id: str, index: int, text: str) -> str:
+    """Place and content: a sentence split differently is a new unit, never an old vector."""
+    return f"{chunk_id}#{index}:{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
 def units_of(chunk: Chunk) -> list[Unit]:
     """The sentences (and lists with their intro) of one chunk, in order."""
-    return [Unit(f"{chunk.chunk_id}#{i}", chunk.article_id, chunk.section, chunk.position, i,
-                 text, SENTENCE, chunk.chunk_id)
+    return [Unit(unit_id(chunk.chunk_id, i, text), chunk.article_id, chunk.section,
+                 chunk.position, i, text, SENTENCE, chunk.chunk_id)
             for i, text in enumerate(split_units(chunk.text))]
 
 

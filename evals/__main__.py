@@ -170,9 +170,11 @@ def _fit(args) -> int:
     settings = Settings.from_env()
     embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
                                                   settings.torch_threads))
-    with library_run.library_index(embeddings, settings) as library:
+    split = Split.load()
+    # The holdout articles are not even in the index the answerer is fitted on.
+    with library_run.library_index(embeddings, settings, split.holdout_articles) as library:
         bot = load_chatbot(library, embeddings=embeddings, models=fit.untrained())
-        fitted = fit.fit_all(bot.answerer, cases, Split.load())
+        fitted = fit.fit_all(bot.answerer, cases, split)
     out = args.out or DEFAULT_FITTED
     fit.write(fitted, out)
     print(json.dumps({"thresholds": fitted["thresholds"], **fitted["meta"]}, indent=1))

@@ -35,6 +35,7 @@ from evals.split import FIT, Split
 TARGET_FALSE_ANSWER_RATE = 0.20
 REGULARISATION = 1.0  # sklearn's C
 GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.05))
+ROUTE_GRID = (*GRID, 0.97, 0.99)
 MAX_SENTENCES = 3  # the default Settings.max_answer_sentences
 
 
@@ -128,7 +129,8 @@ def decision_features(d: CaseData, articles: list[str], p_route: dict, ranker: L
                       library, answerer) -> dict[str, float]:
     scored = [(float(p), row) for a in articles
               for p, row in zip(ranker.probabilities(d.unit_x[a]), d.unit_rows[a],
-                                strict=True)]
+                                strict=True)
+              if not (row["signpost"] or row["is_question"])]
     scored.sort(key=lambda pr: -pr[0])
     vocabulary = frozenset().union(*(library.articles[a].vocabulary for a in articles))
     names = frozenset().union(*(library.profiles[a].name_terms for a in articles))
@@ -137,7 +139,8 @@ def decision_features(d: CaseData, articles: list[str], p_route: dict, ranker: L
     return decision_row(d.question, [p for p, _ in scored[:2]], [r for _, r in scored[:TOP]],
                         p_route[top], bool(rr.get("alias_hit") or rr.get("name_top")),
                         vocabulary, names,
-                        answerer.word_meaning(d.question, tuple(articles), vocabulary, names))
+                        answerer.word_meaning(d.question, tuple(articles), vocabulary, names,
+                                              answerer.retriever.index))
 
 
 def out_of_fold(data: list[CaseData], answerer, route_threshold: float) -> list[dict]:
@@ -165,13 +168,13 @@ def choose_route_threshold(data: list[CaseData]) -> tuple[float, dict]:
         train = [d for d in data if d.case.article != article]
         folds[article] = fit_router(train)
     answerable = [d for d in data if d.answerable]
-    for threshold in GRID:
+    for threshold in ROUTE_GRID:
         exact = 0
         for d in answerable:
             chosen, _ = routed(d, folds[d.case.article], threshold)
             exact += chosen == [d.case.article]
         scores[threshold] = exact / len(answerable)
-    best = max(GRID, key=lambda t: (scores[t], t))
+    best = max(ROUTE_GRID, key=lambda t: (scores[t], t))
     return best, {"exact_route_share": round(scores[best], 4)}
 
 
@@ -254,6 +257,25 @@ def choose_answer_threshold(oof: list[dict]) -> tuple[LogisticModel, float, dict
     return final, float(chosen), figures
 
 
+def inputs_digest(fit_cases: list[Case]) -> str:
+    """What the fitted file depends on besides code: the fit cases, the fit articles, the
+    lexicon and the split (so a reader can tell whether it is stale)."""
+    import hashlib
+
+    from chatbot.lexicon import DEFAULT_LEXICON
+    from evals.library_run import article_files
+    from evals.split import DEFAULT_SPLIT
+
+    articles = {c.article for c in fit_cases}
+    digest = hashlib.sha256()
+    for path in [*(p for p in article_files() if p.stem in articles), DEFAULT_LEXICON,
+                 DEFAULT_SPLIT]:
+        digest.update(path.read_bytes())
+    for case in fit_cases:
+        digest.update(repr(case).encode())
+    return digest.hexdigest()[:16]
+
+
 def fit_all(answerer, cases: list[Case], split: Split) -> dict:
     fit_cases = split.select(cases, FIT)
     data = collect(answerer, fit_cases)
@@ -270,6 +292,7 @@ def fit_all(answerer, cases: list[Case], split: Split) -> dict:
             "written_by": "python -m evals fit (make fit); do not edit by hand",
             "fit_articles": sorted({c.article for c in fit_cases}),
             "fit_cases": len(fit_cases), "cases_used": len(data),
+            "inputs_sha256": inputs_digest(fit_cases),
             "target_false_answer_rate": TARGET_FALSE_ANSWER_RATE,
             "regularisation_C": REGULARISATION,
             "leave_one_article_out": {**route_figures, **keep_figures, **decision_figures},

@@ -69,15 +69,18 @@ def blocks_of(article: Article) -> list[list[str]]:
 
 
 @contextmanager
-def library_index(embeddings, settings: Settings | None = None) -> Iterator[Settings]:
-    """Ingest the library into a temporary corpus folder and Chroma folder; yield settings."""
+def library_index(embeddings, settings: Settings | None = None,
+                  exclude: frozenset[str] = frozenset()) -> Iterator[Settings]:
+    """Ingest the library (less the `exclude`d article ids) into a temporary corpus folder and
+    Chroma folder; yield settings."""
     from chatbot.indexing import ingest_folder
 
     with tempfile.TemporaryDirectory(prefix="library-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         for path in article_files():
-            shutil.copy(path, corpus / path.name)
+            if path.stem not in exclude:
+                shutil.copy(path, corpus / path.name)
         base = settings or Settings.from_env()
         library = base.with_(corpus_dir=corpus, chroma_dir=Path(tmp) / "chroma",
                              chroma_host=None, collection="library",

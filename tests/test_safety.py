@@ -56,6 +56,7 @@ def test_an_emergency_wins_even_in_an_overlong_message(patterns):
     "Should I ask my hematologist for IVIG instead of starting rituximab?",
     "Should I get my shingles shot this week or wait?",
     "im on 15 mg of pred, is that low enough for me to get the chickenpox vaccine",
+    "Prescribe me a dose of IVIG.",
 ])
 def test_personal_advice(patterns, message):
     assert screen(message, patterns, 1000).stop == PERSONAL_ADVICE
@@ -72,6 +73,8 @@ def test_personal_advice(patterns, message):
     "Can I stop the side effects?",
     "How can I stop getting headaches after IVIG?",
     "How often should I be getting a flu shot?",
+    "Can you tell me how much IVIG is usually given?",
+    "Tell me the usual dose of prednisone for warm AIHA",
     "How many doses of the Hib vaccine will I need after splenectomy?",
     "I've been on a high dose of prednisone for a year. Is it common for AIHA to come back?",
 ])
