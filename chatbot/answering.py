@@ -171,10 +171,12 @@ class ExtractiveAnswerer:
                    best.probability * self.models.threshold("keep_share"))
         picked = [best] + [s for s in candidates[1:self.max_sentences]
                            if s.probability >= keep]
-        # a question asking for a list gets the best list, as likely as the fitted threshold
-        lists = [s for s in candidates if s.row["list_match"]]
-        if lists and not any(s.row["list_match"] for s in picked) \
-                and lists[0].probability >= self.models.threshold("list_keep"):
+        # a question asking for a list gets a list: the best one in the best sentence's
+        # section, or elsewhere if as likely as the fitted threshold
+        lists = [s for s in candidates if s.row["list_match"] and (
+            (s.unit.section == best.unit.section and s.unit.article_id == best.unit.article_id)
+            or s.probability >= self.models.threshold("list_keep"))]
+        if lists and not any(s.row["list_match"] for s in picked):
             picked.append(lists[0])
         result: list[Scored] = []
         for s in picked:

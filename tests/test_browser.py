@@ -70,12 +70,12 @@ def test_answer_with_sources_and_disclaimer_then_a_follow_up(page):
     assert "not medical advice" in disclaimer.inner_text()
     assert "Madison Ragoonanan" in disclaimer.inner_text()
     assert "2023-07-11" in disclaimer.inner_text()
-    answer = _ask(page, "When is IVIG used for warm AIHA?", 1)
+    answer = _ask(page, "Can I get IVIG at home?", 1)
     text = answer.inner_text()
-    assert "[1]" in text and "Sources" in text and "warm AIHA" in text
+    assert "[1]" in text and "Sources" in text and "can’t be done at home" in text
     assert "not medical advice" in text
-    follow_up = _ask(page, "And what about the cold type?", 2)
-    assert "not used as often to treat cold AIHA" in follow_up.inner_text()
+    follow_up = _ask(page, "and how long do the effects last?", 2)
+    assert "three weeks" in follow_up.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
     assert (ARTIFACTS / "answer.png").stat().st_size > 10_000
@@ -114,7 +114,7 @@ def test_keyboard_only_send(page):
 def test_thumbs_down_with_comment_lands_in_sqlite(page, served):
     _, store = served
     before = len(store.all())
-    answer = _ask(page, "How fast does IVIG work?", 1)
+    answer = _ask(page, "How long do the effects of IVIG last?", 1)
     answer.hover()
     page.get_by_label("Dislike").first.click()
     page.locator("#feedback-comment textarea").wait_for(timeout=10_000)
@@ -124,8 +124,8 @@ def test_thumbs_down_with_comment_lands_in_sqlite(page, served):
     rows = store.all()[before:]
     assert [r["rating"] for r in rows] == ["down", "down"]
     assert rows[-1]["comment"] == "I wanted to know about my next dose"
-    assert rows[-1]["question"] == "How fast does IVIG work?"
-    assert "one to five days" in rows[-1]["answer"]
+    assert rows[-1]["question"] == "How long do the effects of IVIG last?"
+    assert "three weeks" in rows[-1]["answer"]
 
 
 def test_gradio_client_round_trip(served):
@@ -149,7 +149,7 @@ def test_mobile_width_keeps_the_disclaimer_and_the_question_box(browser, served)
     assert page.locator("#disclaimer").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling
-    answer = _ask(page, "How fast does IVIG work?", 1)
-    assert "one to five days" in answer.inner_text()
+    answer = _ask(page, "How long do the effects of IVIG last?", 1)
+    assert "three weeks" in answer.inner_text()
     page.screenshot(path=str(ARTIFACTS / "mobile.png"), full_page=True)
     context.close()
