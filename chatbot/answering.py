@@ -14,7 +14,7 @@ import numpy as np
 
 from chatbot.answer import ABSTAINED, ANSWERED, Answer, Citation, RetrievedChunk, join_cited
 from chatbot.conversation import Turn
-from chatbot.decision import Decision, decide, decision_row, missing_terms
+from chatbot.decision import Decision, decide, decision_row
 from chatbot.features import article_rows
 from chatbot.lexicon import Lexicon
 from chatbot.messages import Messages
@@ -137,27 +137,8 @@ class ExtractiveAnswerer:
             trace.question, [s.probability for s in candidates[:2]],
             [s.row for s in candidates[:TOP]], trace.route.probabilities.get(top, 0.0),
             bool(trace.route_rows.get(top, {}).get("alias_hit")
-                 or trace.route_rows.get(top, {}).get("name_top")), vocabulary, names,
-            self.word_meaning(trace.question, tuple(trace.scored), vocabulary, names,
-                              trace.index))
+                 or trace.route_rows.get(top, {}).get("name_top")), vocabulary, names)
         return decide(row, self.models.decision, self.models.threshold("answer"))
-
-    def word_meaning(self, question: Question, articles: tuple[str, ...],
-                     vocabulary: frozenset[str], names: frozenset[str], index
-                     ) -> dict[str, float]:
-        """For each question word the articles never use: its best similarity to any of their
-        sentences (one small batch through the model, only when such words exist)."""
-        missing = [t.word for t in missing_terms(question, vocabulary, names)]
-        if not missing or not articles:
-            return {}
-        sentences = np.vstack([index.library.vectors(a, index.store).sentences
-                               for a in articles])
-        if not len(sentences):
-            return {}
-        vectors = np.asarray(self.retriever.embeddings.embed_documents(missing),
-                             dtype=np.float32)
-        best = (vectors @ sentences.T).max(axis=1)
-        return {w: float(b) for w, b in zip(missing, best, strict=True)}
 
     def choose(self, trace: Trace) -> list[Scored]:
         """The best sentence first, then those that add to it (as likely as the fitted share

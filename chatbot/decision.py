@@ -15,8 +15,7 @@ from chatbot.question import Question
 DECISION_FEATURES = ("best", "second", "best_sim", "best_coverage", "best_sim_ctx",
                      "top_coverage", "top_paragraph_coverage", "top_heading_sim",
                      "top_paragraph_sim", "uncovered_max",
-                     "uncovered_share", "uncovered_meaning", "unsupported_word",
-                     "route_p", "named", "terms", "follow_up")
+                     "uncovered_share", "route_p", "named", "terms", "follow_up")
 NOT_IN_ARTICLE = "not_in_article"
 
 
@@ -45,16 +44,10 @@ def uncovered(question: Question, vocabulary: frozenset[str], name_terms: frozen
 
 def decision_row(question: Question, best: list[float], top_rows: list[dict[str, float]],
                  route_p: float, named: bool, vocabulary: frozenset[str],
-                 name_terms: frozenset[str], meaning: dict[str, float] | None = None
-                 ) -> dict[str, float]:
+                 name_terms: frozenset[str]) -> dict[str, float]:
     """The features of one question's best candidates. `best`: ranker probabilities, best
-    first; `top_rows`: the ranker features of the best few sentences, best first; `meaning`:
-    for each word the articles never use, how close in meaning their closest sentence comes
-    (a patient's "keyhole" is the article's "laparoscopic"; "alcohol" is nowhere)."""
+    first; `top_rows`: the ranker features of the best few sentences, best first."""
     heaviest, share = uncovered(question, vocabulary, name_terms)
-    meaning = meaning or {}
-    gaps = [t.weight * (1 - meaning.get(t.word, 0.0))
-            for t in missing_terms(question, vocabulary, name_terms)]
     best_row = top_rows[0] if top_rows else {}
     return {
         "best": best[0] if best else 0.0,
@@ -69,8 +62,6 @@ def decision_row(question: Question, best: list[float], top_rows: list[dict[str,
         "best_sim_ctx": best_row.get("sim_ctx", 0.0),
         "uncovered_max": heaviest,
         "uncovered_share": share,
-        "uncovered_meaning": max(gaps, default=0.0),
-        "unsupported_word": min(meaning.values(), default=1.0),
         "route_p": route_p,
         "named": float(named),
         "terms": float(len(question.terms)),

@@ -138,9 +138,7 @@ def decision_features(d: CaseData, articles: list[str], p_route: dict, ranker: L
     rr = d.route_rows[top]
     return decision_row(d.question, [p for p, _ in scored[:2]], [r for _, r in scored[:TOP]],
                         p_route[top], bool(rr.get("alias_hit") or rr.get("name_top")),
-                        vocabulary, names,
-                        answerer.word_meaning(d.question, tuple(articles), vocabulary, names,
-                                              answerer.retriever.index))
+                        vocabulary, names)
 
 
 def out_of_fold(data: list[CaseData], answerer, route_threshold: float) -> list[dict]:
