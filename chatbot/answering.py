@@ -8,6 +8,7 @@ ranker (features.py) -> answer or abstain (decision.py) -> pick the sentences to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +26,7 @@ from chatbot.terms import stem, words
 from chatbot.units import Unit
 
 TOP = 3  # the best sentences the decision looks at
+_CORRECTS = re.compile(r"^(However|But|That said|Even so|Still)\b")
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,8 @@ class ExtractiveAnswerer:
             picked.append(lists[0])
         result: list[Scored] = []
         for s in picked:
-            before = self._leaned_on(trace, s)
-            for item in (before, s):
+            # what it leans on before it; a "However, ..." that corrects it right after it
+            for item in (self._leaned_on(trace, s), s, self._corrected_by(trace, s)):
                 if item is not None and all(not _same_text(item, r) for r in result):
                     result.append(item)
         return result[: 2 * self.max_sentences]
@@ -174,6 +176,15 @@ class ExtractiveAnswerer:
         for other in trace.scored.get(s.unit.article_id, []):
             if (other.unit.chunk_id == s.unit.chunk_id and other.unit.index == s.unit.index - 1
                     and not (other.row["signpost"] or other.row["is_question"])):
+                return other
+        return None
+
+    def _corrected_by(self, trace: Trace, s: Scored) -> Scored | None:
+        """The next sentence of the paragraph when it corrects this one ("You may be concerned
+        that... However, all donations are screened"): a worry is never quoted alone."""
+        for other in trace.scored.get(s.unit.article_id, []):
+            if (other.unit.chunk_id == s.unit.chunk_id and other.unit.index == s.unit.index + 1
+                    and _CORRECTS.match(other.unit.text)):
                 return other
         return None
 

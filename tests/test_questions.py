@@ -194,3 +194,11 @@ def test_the_retriever_is_a_langchain_retriever(indexed_settings, embeddings):
     assert "FcRn" in docs[0].page_content and docs[0].id.startswith("ivig-aiha:")
     assert docs[0].metadata["section"] == "How Does Intravenous Immunoglobulin Therapy Work?"
     assert docs[0].metadata["lexical"] > 0 and docs[0].metadata["dense"] > 0
+
+
+def test_a_worry_is_never_quoted_without_the_sentence_that_corrects_it(bot):
+    answer = bot.ask("Could I catch an infection from IVIG since it comes from donors?")
+    quotes = [c.quote for c in answer.citations]
+    if any(q.startswith("You may be concerned") for q in quotes):
+        worry = next(i for i, q in enumerate(quotes) if q.startswith("You may be concerned"))
+        assert quotes[worry + 1].startswith("However, all donations are screened")
