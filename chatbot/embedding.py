@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from chatbot.offline import use_offline_defaults
@@ -45,37 +46,47 @@ def text_similarity(embeddings):
 
 
 class CachedEmbeddings:
-    """Remembers vectors by text: a question is embedded once per turn, a sentence once ever.
+    """Remembers vectors by text: a question is embedded once per turn.
 
-    Bounded so a long-running app cannot grow without limit.
+    Bounded so a long-running app cannot grow without limit, and safe to share between requests
+    answered at the same time (the model runs outside the lock).
     """
 
     def __init__(self, inner, max_entries: int = 50_000):
         self.inner = inner
         self.max_entries = max_entries
         self._cache: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> list[float]:
         key = ("q", text)
-        if key not in self._cache:
-            self._remember(key, self.inner.embed_query(text))
-        return self._cache[key]
+        with self._lock:
+            found = self._cache.get(key)
+        if found is None:
+            found = self.inner.embed_query(text)
+            self._remember(key, found)
+        return found
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if ("d", t) not in self._cache))
+        with self._lock:
+            known = {t: self._cache[("d", t)] for t in texts if ("d", t) in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
                 self._remember(("d", text), vector)
-        return [self._cache[("d", t)] for t in texts]
+                known[text] = vector
+        return [known[t] for t in texts]
 
     def forget_queries(self) -> None:
         """Drop cached question vectors (the benchmark measures uncached questions)."""
-        self._cache = {k: v for k, v in self._cache.items() if k[0] != "q"}
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != "q"}
 
     def _remember(self, key: tuple[str, str], vector: list[float]) -> None:
-        if len(self._cache) >= self.max_entries:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = vector
+        with self._lock:
+            if len(self._cache) >= self.max_entries:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = vector
 
 
 class LazyEmbeddings:

@@ -164,3 +164,15 @@ def test_a_fitted_file_for_other_features_is_refused(tmp_path):
     with pytest.raises(ValueError, match="make fit"):
         FittedModels.load(path)
     assert FittedModels.load().meta["fit_cases"] > 0
+
+
+def test_the_embedding_cache_is_safe_to_share_between_requests():
+    from chatbot.embedding import CachedEmbeddings
+
+    cache = CachedEmbeddings(HashEmbeddings(), max_entries=8)  # evicting all the time
+    texts = [f"question number {i}" for i in range(64)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        vectors = list(pool.map(cache.embed_query, texts * 4))
+    assert vectors == [HashEmbeddings().embed_query(t) for t in texts * 4]
+    assert cache.embed_documents(["a b", "a b", "c"]) == HashEmbeddings().embed_documents(
+        ["a b", "a b", "c"])
