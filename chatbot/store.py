@@ -132,16 +132,6 @@ class ChunkStore:
             if len(got["ids"]) < BATCH:
                 return chunks
 
-    def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
-        self._count = None
-        if chunks:
-            self._collection.upsert(
-                ids=[c.chunk_id for c in chunks],
-                documents=[c.text for c in chunks],
-                metadatas=[c.metadata() for c in chunks],
-                embeddings=vectors,
-            )
-
     def query(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk_id, cosine similarity), best first."""
         n = min(k, self.count())
@@ -166,16 +156,6 @@ class ChunkStore:
             ids.update(got["ids"])
             if len(got["ids"]) < BATCH:
                 return ids
-
-    def query_units(self, vector: list[float], k: int, articles: tuple[str, ...] = ()
-                    ) -> list[tuple[str, float]]:
-        """Nearest sentence units, within some articles if given, as (unit_id, cosine)."""
-        where: dict = {"kind": "sentence"}
-        if articles:
-            where = {"$and": [where, {"article_id": {"$in": list(articles)}}]}
-        got = self._units.query(query_embeddings=[vector], n_results=k, where=where,
-                                include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
 
 def _vectors(collection, ids: list[str]) -> dict[str, list[float]]:
