@@ -15,7 +15,7 @@ import numpy as np
 
 from chatbot.answer import ABSTAINED, ANSWERED, Answer, Citation, RetrievedChunk, join_cited
 from chatbot.conversation import Turn
-from chatbot.decision import Decision, decide, decision_row
+from chatbot.decision import Decision, decide, routed_row
 from chatbot.features import article_rows
 from chatbot.lexicon import Lexicon
 from chatbot.messages import Messages
@@ -25,7 +25,6 @@ from chatbot.routing import Route, choose, route_features
 from chatbot.terms import stem, words
 from chatbot.units import Unit
 
-TOP = 3  # the best sentences the decision looks at
 _CORRECTS = re.compile(r"^(However|But|That said|Even so|Still)\b")
 
 
@@ -129,17 +128,9 @@ class ExtractiveAnswerer:
                 for u, p, r in zip(article.units, probabilities, rows, strict=True)]
 
     def decide(self, trace: Trace) -> Decision:
-        library = trace.index.library
-        candidates = trace.candidates()
-        vocabulary = frozenset().union(*(library.articles[a].vocabulary
-                                         for a in trace.scored))
-        names = frozenset().union(*(library.profiles[a].name_terms for a in trace.scored))
-        top = trace.route.articles[0] if trace.route.articles else ""
-        row = decision_row(
-            trace.question, [s.probability for s in candidates[:2]],
-            [s.row for s in candidates[:TOP]], trace.route.probabilities.get(top, 0.0),
-            bool(trace.route_rows.get(top, {}).get("alias_hit")
-                 or trace.route_rows.get(top, {}).get("name_top")), vocabulary, names)
+        row = routed_row(trace.question, [(s.probability, s.row) for s in trace.candidates()],
+                         tuple(trace.scored), trace.route.probabilities, trace.route_rows,
+                         trace.index.library)
         return decide(row, self.models.decision, self.models.threshold("answer"))
 
     def choose(self, trace: Trace) -> list[Scored]:

@@ -17,6 +17,7 @@ DECISION_FEATURES = ("best", "second", "best_sim", "best_coverage", "best_sim_ct
                      "top_paragraph_sim", "uncovered_max",
                      "uncovered_share", "route_p", "named", "terms", "follow_up")
 NOT_IN_ARTICLE = "not_in_article"
+TOP = 3  # the best sentences the decision looks at
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,21 @@ def decision_row(question: Question, best: list[float], top_rows: list[dict[str,
         "terms": float(len(question.terms)),
         "follow_up": float(bool(question.context)),
     }
+
+
+def routed_row(question: Question, ranked: list[tuple[float, dict[str, float]]],
+               articles: tuple[str, ...], route_probabilities: dict[str, float],
+               route_rows: dict[str, dict[str, float]], library) -> dict[str, float]:
+    """The decision features for the routed `articles` (the most likely first): `ranked` holds
+    (probability, ranker features) of their quotable sentences, best first. The answerer and
+    the fitting script both build the row here."""
+    vocabulary = frozenset().union(*(library.articles[a].vocabulary for a in articles))
+    names = frozenset().union(*(library.profiles[a].name_terms for a in articles))
+    top = articles[0] if articles else ""
+    rows = route_rows.get(top, {})
+    return decision_row(question, [p for p, _ in ranked[:2]], [r for _, r in ranked[:TOP]],
+                        route_probabilities.get(top, 0.0),
+                        bool(rows.get("alias_hit") or rows.get("name_top")), vocabulary, names)
 
 
 def decide(row: dict[str, float], model: LogisticModel, threshold: float) -> Decision:

@@ -88,11 +88,6 @@ class HybridRetriever(BaseRetriever):
                     self.index = Index.load(newer)
         return self.index
 
-    def refresh(self) -> bool:
-        """Follow a newly published index; True if it did."""
-        before = self.index
-        return self.current() is not before
-
     def search(self, query: str) -> list[tuple[Chunk, RetrievedChunk]]:
         """The k best chunks with their dense, lexical and fused scores."""
         return self.evidence(query, content_terms(query), self.current()).hits

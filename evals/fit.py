@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from chatbot.answer import ANSWERED
-from chatbot.answering import TOP
 from chatbot.conversation import turn_for
-from chatbot.decision import DECISION_FEATURES, decision_row
+from chatbot.decision import DECISION_FEATURES, routed_row
 from chatbot.features import RANKER_FEATURES
 from chatbot.model import DEFAULT_FITTED, FittedModels, LogisticModel
-from chatbot.routing import ROUTER_FEATURES
+from chatbot.routing import ROUTER_FEATURES, choose
 from chatbot.safety import SafetyPatterns, screen
+from chatbot.settings import Settings
 from evals.cases import Case
 from evals.library_metrics import NEAR_TOPIC, _same_unit
 from evals.split import FIT, Split
@@ -36,7 +36,7 @@ TARGET_FALSE_ANSWER_RATE = 0.20
 REGULARISATION = 1.0  # sklearn's C
 GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.05))
 ROUTE_GRID = (*GRID, 0.97, 0.99)
-MAX_SENTENCES = 3  # the default Settings.max_answer_sentences
+MAX_SENTENCES = Settings().max_answer_sentences
 
 
 @dataclass
@@ -74,7 +74,7 @@ def collect(answerer, cases: list[Case]) -> list[CaseData]:
     for case in cases:
         if case.expected_status != ANSWERED and case.category != NEAR_TOPIC:
             continue
-        screening = screen(case.question, patterns, 1000)
+        screening = screen(case.question, patterns, Settings().max_question_chars)
         if screening.stop is not None:
             continue  # never reaches the answerer
         trace = answerer.trace(turn_for(screening.question, case.history), all_articles)
@@ -120,25 +120,20 @@ def fit_ranker(data: list[CaseData]) -> LogisticModel:
 
 
 def routed(d: CaseData, router: LogisticModel, threshold: float) -> tuple[list[str], dict]:
+    """The articles the runtime would route to (`routing.choose`), and every probability."""
     p = dict(zip(d.articles, router.probabilities(d.route_x).tolist(), strict=True))
-    ranked = sorted(p, key=lambda a: (-p[a], a))
-    return [a for i, a in enumerate(ranked[:3]) if i == 0 or p[a] >= threshold], p
+    return list(choose(p, threshold).articles), p
 
 
 def decision_features(d: CaseData, articles: list[str], p_route: dict, ranker: LogisticModel,
-                      library, answerer) -> dict[str, float]:
+                      library) -> dict[str, float]:
+    """The row `ExtractiveAnswerer.decide` would build, from this case's stored features."""
     scored = [(float(p), row) for a in articles
               for p, row in zip(ranker.probabilities(d.unit_x[a]), d.unit_rows[a],
                                 strict=True)
               if not (row["signpost"] or row["is_question"])]
-    scored.sort(key=lambda pr: -pr[0])
-    vocabulary = frozenset().union(*(library.articles[a].vocabulary for a in articles))
-    names = frozenset().union(*(library.profiles[a].name_terms for a in articles))
-    top = articles[0]
-    rr = d.route_rows[top]
-    return decision_row(d.question, [p for p, _ in scored[:2]], [r for _, r in scored[:TOP]],
-                        p_route[top], bool(rr.get("alias_hit") or rr.get("name_top")),
-                        vocabulary, names)
+    scored.sort(key=lambda pr: -pr[0])  # stable: article, then sentence order, as at run time
+    return routed_row(d.question, scored, tuple(articles), p_route, d.route_rows, library)
 
 
 def out_of_fold(data: list[CaseData], answerer, route_threshold: float) -> list[dict]:
@@ -154,7 +149,7 @@ def out_of_fold(data: list[CaseData], answerer, route_threshold: float) -> list[
                 "data": d, "routed": chosen, "p_route": p_route,
                 "unit_p": {a: ranker.probabilities(d.unit_x[a]) for a in chosen},
                 "decision_row": decision_features(d, chosen, p_route, ranker,
-                                                  answerer.retriever.library, answerer)})
+                                                  answerer.retriever.library)})
     return results
 
 

@@ -12,6 +12,11 @@ from chatbot import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 RAW_ARTICLE = ROOT / "tests" / "fixtures" / "ivig-aiha-article.raw.txt"
+# Debian's chromium, never a browser that Playwright downloads; flags that work as root offline.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +61,16 @@ def free_port() -> int:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the browser tests (one per test module)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: `apt-get install chromium` (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,4 +1,5 @@
-"""The repository stands on its own: nothing reads from outside it (CI may have no ../shared)."""
+"""The repository stands on its own: nothing reads from outside it (CI may have no shared
+folder beside the clone)."""
 
 from __future__ import annotations
 
