@@ -183,6 +183,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _accept(args: argparse.Namespace) -> int:
+    if not args.why.strip():
+        raise Refused("Say why the new answer is right: --why \"...\" (it is kept in the case).")
     found = find_case(args.case_id, args.cases or case_files())
     old = found.data
     where = f"{_shown(found.path)} line {found.line}"

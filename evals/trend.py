@@ -97,7 +97,7 @@ def svg(points: list[Point], kind: str, width: int = 640, height: int = 200) -> 
             tip = f"{name}: {p.values[s]:.1%} ({p.started[:16].replace('T', ' ')}, {p.run})"
             parts.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3.5" fill="{colour}">'
                          f"<title>{html.escape(tip)}</title></circle>")
-    first, last = points[0].started[:10], points[-1].started[:10]
+    first, last = (p.started[:16].replace("T", " ") for p in (points[0], points[-1]))
     parts.append(f'<text x="{left}" y="{height - 6}" font-size="11">{html.escape(first)}</text>'
                  f'<text x="{width - right}" y="{height - 6}" font-size="11" text-anchor="end">'
                  f"{html.escape(last)} · {len(points)} run(s)</text>")

@@ -90,8 +90,10 @@ def change_of(new: dict, old: dict | None) -> str:
         return NEW
     if old["passed"] != new["passed"]:
         return BETTER if new["passed"] else WORSE
-    if (old["answer"]["status"], old["answer"]["answer"]) != (new["answer"]["status"],
-                                                             new["answer"]["answer"]):
+    def said(row: dict) -> tuple[str, str]:
+        return row["answer"].get("status", ""), row["answer"].get("answer", "")
+
+    if said(old) != said(new):
         return REWORDED
     return SAME
 
@@ -175,8 +177,8 @@ def render(report: dict, old: dict | None = None, *, new_name: str = "this run",
 
 
 def _groups(report: dict) -> dict[str, dict]:
-    summary = report["summary"]
-    if is_library(report):
+    summary = report.get("summary") or {"overall": {}}
+    if "splits" in summary:
         return {**{s.capitalize(): f for s, f in summary["splits"].items()},
                 "All": summary["overall"]}
     return {"All questions": summary["overall"]}
