@@ -221,7 +221,10 @@ def _accept(args: argparse.Namespace) -> int:
           "The case would change:\n" + "\n".join(shown))
     if not args.yes:
         print(f"Write this change to {where}? [y/N] ", end="", flush=True)
-        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        typed = sys.stdin.readline()
+        if not sys.stdin.isatty():
+            print(typed.strip())  # echo what a script typed, as a terminal would
+        if typed.strip().lower() not in ("y", "yes"):
             print("Nothing written.")
             return DECLINED
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -5,7 +5,7 @@ The run folder itself (report.json, results.csv, report.html) is written by eval
 
 from __future__ import annotations
 
-from evals.figures import MS, figure
+from evals.figures import figure
 
 
 def text_table(groups: dict[str, dict]) -> str:
@@ -15,9 +15,6 @@ def text_table(groups: dict[str, dict]) -> str:
     lines = [f"{'':<36}" + "".join(f"{n:>12}" for n in names)]
     for key in keys:
         fig = figure(key)
-        cells = []
-        for n in names:
-            value = groups[n].get(key)
-            cells.append(f"{fig.show(value) if fig.kind != MS else fig.rounded(value):>12}")
+        cells = [f"{fig.show(groups[n].get(key)):>12}" for n in names]
         lines.append(f"{fig.name[:35]:<36}" + "".join(cells))
     return "\n".join(lines)

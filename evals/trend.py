@@ -50,7 +50,8 @@ def points(runs_dir: Path, kind: str, until: str | None = None) -> list[Point]:
     found = []
     folders = sorted(p for p in Path(runs_dir).glob("*/report.json")
                      if p.parent.name.startswith("library-") == (kind == LIBRARY))
-    for path in folders:
+    # Folder names start with their time: read only the newest few (a library report is MBs).
+    for path in folders[-2 * MAX_RUNS:]:
         try:
             report = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -74,6 +74,10 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _csp() -> str:
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
     return (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
@@ -138,8 +142,8 @@ def render(report: dict, old: dict | None = None, *, new_name: str = "this run",
     summary = f'<p class="verdict">{_e(headline(report))}</p>'
     if old:
         counts = {kind: sum(c == kind for c in changes.values()) for kind in CHANGE_WORDS}
-        summary = (f"<p>{_e(old_name.capitalize())}: {_e(headline(old))}</p>"
-                   f'<p class="verdict">{_e(new_name.capitalize())}: {_e(headline(report))}</p>'
+        summary = (f"<p>{_e(_upper_first(old_name))}: {_e(headline(old))}</p>"
+                   f'<p class="verdict">{_e(_upper_first(new_name))}: {_e(headline(report))}</p>'
                    f'<p><span class="worse">{counts[WORSE]} got worse</span>, '
                    f'<span class="better">{counts[BETTER]} got better</span>, '
                    f"{counts[REWORDED]} answered differently with the same verdict, "
@@ -319,8 +323,8 @@ def _case(row: dict, old: dict | None, change: str, old_name: str, new_name: str
     if old is not None and change != SAME:
         old_html, new_html = word_diff(old["answer"].get("answer", ""),
                                        row["answer"].get("answer", ""))
-        replies = (f'<div class="grid">{_reply(old["answer"], old_name.capitalize(), old_html)}'
-                   f"{_reply(row['answer'], new_name.capitalize(), new_html)}</div>")
+        replies = (f'<div class="grid">{_reply(old["answer"], _upper_first(old_name), old_html)}'
+                   f"{_reply(row['answer'], _upper_first(new_name), new_html)}</div>")
     else:
         replies = _reply(row["answer"], "The bot replied")
     notes = "".join(f"<p class=\"meta\">{label}: {_e(row[key])}</p>"
