@@ -24,7 +24,7 @@ from chatbot.safety import SafetyPatterns, screen
 from chatbot.selection import SelectionThresholds, select
 from chatbot.settings import Settings
 from evals.cases import Case
-from evals.library_metrics import NEAR_TOPIC, _same_unit
+from evals.library_metrics import NEAR_TOPIC, same_unit
 from evals.split import FIT, Split
 
 # The false-answer rate the answer threshold is chosen for: the share of questions no article
@@ -82,7 +82,7 @@ def collect(answerer, cases: list[Case]) -> list[CaseData]:
         trace = answerer.trace(turn_for(screening.question, case.history), all_articles)
         units = library.articles[case.article].units if case.article in library.articles \
             else ()
-        labels = np.array([float(any(_same_unit(u.text, lab) for lab in case.answer_sentences))
+        labels = np.array([float(any(same_unit(u.text, lab) for lab in case.answer_sentences))
                            for u in units])
         data.append(CaseData(
             case, case.expected_status == ANSWERED, list(all_articles),

@@ -4,11 +4,10 @@ import json
 
 import pytest
 
-from evals import gate, metrics
+from evals import gate, metrics, viewer
 from evals.cases import CaseError, load_cases, parse_case
 from evals.compare import compare
 from evals.drafts import drafts_from_feedback
-from evals.report import render_html
 from evals.runner import score, summarise
 
 ARTICLE = ("One of the main benefits of IVIG is that it begins working in one to five days to "
@@ -139,9 +138,11 @@ def test_html_report_shows_failures_with_reasons():
     result = score(case, GOOD, ARTICLE, "D", word_overlap)
     summary = summarise([result])
     assert summary["generators"] == {"extractive": summary["overall"]}
-    page = render_html({"meta": {}, "summary": summary, "cases": [result.to_dict()]})
-    assert "Failing cases (1)" in page and "expected &#x27;abstained&#x27;" in page
-    assert "<b>q</b>" not in page and "<svg" in page
+    page = viewer.render({"meta": {}, "summary": summary, "cases": [result.to_dict()]})
+    assert "0 of 1 (0.0%) questions answered as expected" in page
+    assert "Expected a refusal (not covered, or ask your care team), but the bot gave an " \
+           "answer." in page
+    assert "<b>q</b>" not in page and "&lt;b&gt;q&lt;/b&gt;" in page
 
 
 def test_feedback_becomes_draft_cases():
