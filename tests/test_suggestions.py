@@ -50,7 +50,7 @@ def test_nearest_first_and_a_refused_heading_question_is_never_offered():
 
 
 def test_a_newly_published_index_is_read_again():
-    first, answers, _ = _fake({"Old?": [1.0, 0.0]}, answerable={"Old?"})
+    first, _, _ = _fake({"Old?": [1.0, 0.0]}, answerable={"Old?"})
     second, _, _ = _fake({"New?": [1.0, 0.0]}, answerable=set())
     current = [first]
     suggester = Suggester(lambda q: np.array([1.0, 0.0]), lambda: current[0],
