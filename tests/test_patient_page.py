@@ -210,6 +210,7 @@ def test_axe_finds_no_serious_or_critical_problem_after_a_conversation(sized):
     result = _axe(page)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"axe-{page.size_name}.json").write_text(json.dumps(result, indent=1))
+    page.screenshot(path=str(ARTIFACTS / f"axe-{page.size_name}.png"), full_page=True)
     assert result["passes"] > 10  # axe really ran
     blocking = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert blocking == [], blocking
