@@ -64,13 +64,17 @@ def _body(answer: dict, links: dict[int, str]) -> str:
     return body
 
 
-def _sources(citations: list[dict], links: dict[int, str], title: str) -> str:
+def _sources(citations: list[dict], links: dict[int, str], title: str, answer: str) -> str:
+    """Each source's section (linked to the quote in the article) and its article; the quote
+    itself too, unless the answer already says it word for word (extractive answers do)."""
+    said = " ".join(answer.split())
     items = []
     for c in citations:
         head = f"&#91;{c['n']}&#93; {literal(c['section'])}"
         head = (f'<a class="source-link" href="{_href(links[c["n"]])}">{head}</a>'
                 if c["n"] in links else f"<strong>{head}</strong>")
-        items.append(f"<li>{head} — “{literal(c['quote'])}” "
+        quote = "" if " ".join(c["quote"].split()) in said else f" — “{literal(c['quote'])}”"
+        items.append(f"<li>{head}{quote} "
                      f'<span class="source-title">({literal(c["source"])})</span></li>')
     return (f'<div class="sources"><p>{literal(title)}</p>'
             f'<ul class="source-list">{"".join(items)}</ul></div>')
@@ -108,7 +112,7 @@ def render_answer(answer: dict, messages, shelf: Shelf | None = None,
                 f"{body}</div>")
     parts = [body]
     if citations:
-        parts.append(_sources(citations, links, messages.sources_title))
+        parts.append(_sources(citations, links, messages.sources_title, answer["answer"]))
     if status == ABSTAINED and suggestions:
         parts.append(_suggestions(suggestions, shelf, messages))
     parts.append(f'<details class="answer-disclaimer"><summary>'

@@ -65,3 +65,11 @@ def test_urgent_first_and_the_disclaimer_on_every_answer():
         assert "not medical advice" in shown
     shown = render_answer(_answer("escalated", MESSAGES.emergency, []), MESSAGES, SHELF)
     assert shown.startswith('<div class="urgent" role="alert"><strong class="urgent-label">')
+
+
+def test_a_source_repeats_its_quote_only_when_the_answer_does_not_say_it():
+    extractive = render_answer(_answer(), MESSAGES, SHELF)
+    assert extractive.count("short&#45;lived") == 1  # in the answer, not again in the source
+    paraphrase = render_answer(_answer(text="IVIG helps for about three weeks [1]"),
+                               MESSAGES, SHELF)
+    assert "— “However&#44; the effects of IVIG are short&#45;lived" in paraphrase

@@ -104,7 +104,8 @@
     const fits = question && answer.getBoundingClientRect().top - question.getBoundingClientRect().top
       < box.clientHeight / 2;
     const first = fits ? question : answer;
-    box.scrollTop += first.getBoundingClientRect().top - top - 8;
+    // below the chat's own icon bar (clear, copy), which sits over its top edge
+    box.scrollTop += first.getBoundingClientRect().top - top - 44;
   }
 
   function showComment() {
