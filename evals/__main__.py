@@ -232,9 +232,10 @@ def _from_feedback(args) -> int:
     from evals.drafts import drafts_from_feedback, to_jsonl
 
     db = args.db or Settings.from_env().feedback_db
-    existing = {c.id for c in load_cases(args.out, include_drafts=True)} if args.out.exists() \
-        else set()
-    drafts = drafts_from_feedback(FeedbackStore(db).all(), existing)
+    known = [c for path in (DEFAULT_CASES, args.out) if path.exists()
+             for c in load_cases(path, include_drafts=True)]
+    drafts = drafts_from_feedback(FeedbackStore(db).current(), {c.id for c in known},
+                                  {c.question for c in known})
     with args.out.open("a", encoding="utf-8") as f:
         f.write(to_jsonl(drafts))
     print(f"{len(drafts)} new draft case(s) appended to {args.out} from {db}. Review them, "

@@ -74,3 +74,44 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def served(bot, tmp_path_factory):
+    """The real app on a free port (one per test module), with its own feedback database."""
+    from chatbot.feedback import FeedbackStore
+    from chatbot.ui import build_app, launch
+
+    store = FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
+    app = build_app(bot, store)
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}", store
+    app.close()
+
+
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_chat(browser, url: str, viewport: dict):
+    """A fresh page on the chat at this size (a phone is a touch device), ready to type in."""
+    phone = viewport["width"] < 600
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    return page
+
+
+def ask_in(page, question: str, count: int):
+    """Type a question, press Enter, and return the count-th answer once it is shown."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    bots = page.locator('[data-testid="bot"]')
+    bots.nth(count - 1).wait_for(timeout=60_000)
+    return bots.nth(count - 1)

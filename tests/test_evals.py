@@ -155,3 +155,23 @@ def test_feedback_becomes_draft_cases():
     assert drafts[0]["draft"] is True and "wrong" in drafts[0]["notes"]
     assert parse_case(json.dumps(drafts[0])).draft
     assert drafts_from_feedback(records, existing_ids={"feedback-1"}) == []
+    assert drafts_from_feedback(records, set(), existing_questions={" q? "}) == []
+
+
+def test_drafts_come_from_current_ratings_once_per_question(tmp_path):
+    from chatbot.feedback import FeedbackRecord, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+
+    def rate(rating, answer_id, question):
+        assert store.add(FeedbackRecord(question, "A [1]", [], "answered", rating,
+                                        answer_id=answer_id))
+
+    rate("down", "a1", "Can I drive home?")  # a dislike, a comment, then a like: no draft
+    assert store.comment("a1", "unclear")
+    rate("up", "a1", "Can I drive home?")
+    rate("down", "a2", "How fast does it work?")  # the same question disliked twice: one draft
+    rate("down", "a3", "how fast does it  work?")
+    drafts = drafts_from_feedback(store.current(), set())
+    assert [d["question"] for d in drafts] == ["How fast does it work?"]
+    assert len(store.all()) == 4
