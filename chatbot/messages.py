@@ -21,6 +21,7 @@ class Messages:
     no_text: str
     small_talk: str
     unavailable: str
+    busy: str
     malformed: str
     example_questions: tuple[str, ...]
 
