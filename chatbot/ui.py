@@ -140,10 +140,12 @@ def build_app(bot, feedback: FeedbackStore) -> gr.Blocks:
         clear = gr.Button("Clear conversation", elem_id="clear")
 
         outputs = [message, chat, conversation, answers]
+        # No Gradio-level limit on asking: a question waits only where we bound it, after
+        # screening (chatbot/service.py), so an emergency is never queued behind others.
         message.submit(respond, [message, chat, conversation, answers], outputs,
-                       api_visibility="private")
+                       api_visibility="private", concurrency_limit=None)
         send.click(respond, [message, chat, conversation, answers], outputs,
-                   api_visibility="private")
+                   api_visibility="private", concurrency_limit=None)
         chat.like(rate, [answers], [pending, comment_box, status], api_visibility="private")
         send_comment.click(comment, [feedback_text, pending, answers], [feedback_text, status],
                            api_visibility="private")
@@ -152,17 +154,20 @@ def build_app(bot, feedback: FeedbackStore) -> gr.Blocks:
         # Gradio's own trash icon on the chat forgets the conversation too, not just the screen.
         chat.clear(lambda: ([], {}, None, ""), None, [conversation, answers, pending, status],
                    api_visibility="private")
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask", concurrency_limit=None)
     return app
 
 
-def launch(app: gr.Blocks, host: str, port: int, **kwargs):
+def launch(app: gr.Blocks, host: str, port: int, max_threads: int = 40,
+           max_queue: int | None = None, **kwargs):
     """Serve offline: no analytics, no share links, no monitoring page, our CSS; only the
-    chat page, its assets and /ask are reachable (chatbot/server.py)."""
+    chat page, its assets and /ask are reachable (chatbot/server.py). `max_threads` requests
+    run at once; Gradio holds at most `max_queue` more."""
     ask_index = next((i for i, fn in app.fns.items() if fn.api_name == "ask"), None)
     middleware = [Middleware(OnlyOurRoutes, ask_fn_index=ask_index)]
+    app.queue(max_size=max_queue, default_concurrency_limit=8)
     return app.launch(server_name=host, server_port=port, share=False, css=CSS,
-                      footer_links=["api"], enable_monitoring=False,
+                      footer_links=["api"], enable_monitoring=False, max_threads=max_threads,
                       app_kwargs={"middleware": middleware}, **kwargs)
 
 
