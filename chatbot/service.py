@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 from chatbot.answer import Answer
 from chatbot.messages import Messages
@@ -19,9 +20,14 @@ from chatbot.request import read_request
 from chatbot.safety import SafetyPatterns
 from chatbot.screening import screened_answer
 from chatbot.settings import Settings
-from chatbot.unavailable import unavailable_answer
+from chatbot.unavailable import BUSY, unavailable_answer
 
 log = logging.getLogger(__name__)
+
+# Messages over the question limit are read whole for red flags (up to a megabyte: about a
+# second of work) one at a time, so a flood of pasted megabytes cannot starve the screening
+# of everyone else; the others wait (at most queue_wait_s, then a polite "busy").
+LONG_SCREENINGS = 1
 
 
 class ChatService:
@@ -37,6 +43,7 @@ class ChatService:
         self.settings = settings
         self.messages = messages or Messages.load()
         self.patterns = patterns or SafetyPatterns.load()
+        self._long = threading.BoundedSemaphore(LONG_SCREENINGS)
 
     @property
     def articles(self):
@@ -48,6 +55,8 @@ class ChatService:
         s = self.settings
         request = read_request(question, history, s.max_history_turns, s.max_question_chars)
         try:
+            if len(request.question) > s.max_question_chars:
+                return self._long_message(request)
             fixed = screened_answer(request, self.patterns, self.messages, s.max_question_chars)
             if fixed is not None:
                 return fixed
@@ -55,6 +64,16 @@ class ChatService:
         except Exception:
             log.exception("Answering failed")
             return unavailable_answer(self.messages, request.question)
+
+    def _long_message(self, request) -> Answer:
+        """Over the limit: never answered from the articles, but read whole for red flags."""
+        if not self._long.acquire(timeout=self.settings.queue_wait_s):
+            return unavailable_answer(self.messages, "", BUSY)
+        try:
+            return screened_answer(request, self.patterns, self.messages,
+                                   self.settings.max_question_chars)
+        finally:
+            self._long.release()
 
     def close(self) -> None:
         close = getattr(self.answerer, "close", None)

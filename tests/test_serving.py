@@ -72,6 +72,19 @@ def test_limits_and_screening_come_before_the_answerer():
     assert len(answerer.asked) == 1  # none of those reached the answerer
 
 
+def test_pasted_megabytes_are_read_for_red_flags_one_at_a_time():
+    service = ChatService(StuckAnswerer(), Settings(queue_wait_s=0.1))
+    long = "How fast does IVIG work? " * 39_000 + "I can't breathe"  # ~a megabyte
+    service._long.acquire()  # another long message is being read
+    try:
+        answer = service.ask(long)
+        assert answer.status == UNAVAILABLE and answer.reason == BUSY and answer.disclaimer
+        assert service.ask(EMERGENCY).status == ESCALATED  # short ones do not wait for it
+    finally:
+        service._long.release()
+    assert service.ask(long).status == ESCALATED
+
+
 def test_a_failing_answerer_gives_unavailable_with_the_disclaimer():
     class Broken(StuckAnswerer):
         def ask(self, question, history):
