@@ -94,6 +94,39 @@ def test_a_failing_answerer_gives_unavailable_with_the_disclaimer():
     assert answer.status == UNAVAILABLE and answer.disclaimer and answer.answer
 
 
+class OneAtATimeModel:
+    """Like the fast tokenizer: a second caller while one is inside gets 'Already borrowed'."""
+
+    def __init__(self):
+        self._inside = threading.Lock()
+
+    def embed_query(self, text):
+        return self.embed_documents([text])[0]
+
+    def embed_documents(self, texts):
+        if not self._inside.acquire(blocking=False):
+            raise RuntimeError("Already borrowed")
+        try:
+            time.sleep(0.002)
+            return [[float(len(t)), 1.0] for t in texts]
+        finally:
+            self._inside.release()
+
+
+def test_the_shared_model_is_called_by_one_thread_at_a_time():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chatbot.embedding import CachedEmbeddings
+
+    cache = CachedEmbeddings(OneAtATimeModel(), max_entries=4)
+    texts = [f"question {i}" for i in range(100)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        queries = list(pool.map(cache.embed_query, texts))
+        documents = list(pool.map(lambda t: cache.embed_documents([t, t + "!"]), texts))
+    assert queries == [[float(len(t)), 1.0] for t in texts]
+    assert documents[0] == [[10.0, 1.0], [11.0, 1.0]]
+
+
 def test_timeouts_are_told_apart_from_other_failures():
     import httpx
 
