@@ -309,7 +309,28 @@ def start_chroma(folder: Path) -> tuple[subprocess.Popen, int]:
     return server, port
 
 
-async def measure(base: str, chroma: subprocess.Popen) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuUse:
+    """CPU milliseconds per ask of each process taking part: where the time goes."""
+
+    def __init__(self, roles: dict[str, list[int]]):
+        self.roles = roles
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        return {role: sum(cpu_seconds(p) for p in pids) for role, pids in self.roles.items()}
+
+    def per_ask(self, asks: int) -> dict[str, float]:
+        now = self._now()
+        return {role: round((now[role] - self.start[role]) * 1000 / asks, 1) for role in now}
+
+
+async def measure(base: str, chroma: subprocess.Popen, app_pid: int) -> dict:
     rng = random.Random(15)
     openings = [q for q, _ in eval_questions()]
     rng.shuffle(openings)
@@ -319,10 +340,22 @@ async def measure(base: str, chroma: subprocess.Popen) -> dict:
         app = await App.connect(client, base)
         for q in openings[:5]:  # the workers' first answers load article vectors
             await app.ask(q, [])
+        workers = [int(c) for c in
+                   Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()]
+        roles = {"app": [app_pid], "workers": workers, "chroma": [chroma.pid],
+                 "client": [os.getpid()]}
         print("sequential baseline…", flush=True)
+        cpu = CpuUse(roles)
         seq = await sequential(app, openings, rng)
+        seq["cpu_ms_per_ask"] = cpu.per_ask(seq["n"] + seq["errors"])
         print(f"{CHATS} concurrent chats, emergencies beside them…", flush=True)
+        cpu = CpuUse(roles)
         load = await concurrent(app, openings, rng)
+        load["cpu_ms_per_ask"] = cpu.per_ask(load.get("n", 0) + load["errors"])
+        for phase in (seq, load):  # how much of the machine this run got, and could have had
+            per_ask_s = sum(phase["cpu_ms_per_ask"].values()) / 1000
+            phase["cores_used"] = round(phase["answers_per_s"] * per_ask_s, 2)
+            phase["ceiling_answers_per_s"] = round((os.cpu_count() or 1) / per_ask_s, 1)
         print("a slow request beside others…", flush=True)
         slow = await slow_request_delay(app, openings[:12])
         print("Chroma frozen…", flush=True)
@@ -349,6 +382,10 @@ def verdicts(r: dict) -> list[tuple[str, str, bool]]:
     ]
 
 
+def _pairs(values: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in values.items())
+
+
 def write_readme_section(r: dict, path: Path) -> None:
     """Replace the part of bench/README.md after README_MARK (`make bench` keeps it)."""
     rows = "\n".join(f"| {n} | {v} | {'met' if ok else 'NOT met'} |" for n, v, ok in verdicts(r))
@@ -364,7 +401,12 @@ workers, {r['seconds']} s in all; {r['note']}. Full figures: `load_results.json`
 {rows}
 
 - Sequential baseline: {s['n']} asks in {SEQUENTIAL_CHATS} chats of {TURNS} turns, p50
-  {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['answers_per_s']} answers/s.
+  {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['answers_per_s']} answers/s. CPU per ask (ms):
+  {_pairs(s['cpu_ms_per_ask'])} sequential;
+  {_pairs(c['cpu_ms_per_ask'])} under load (probes not counted as asks; their work is in it).
+  Under load this run's processes used
+  {c['cores_used']} of {r['machine']['cores']} cores (sequential: {s['cores_used']}); with the
+  whole machine, that CPU per ask allows about {c['ceiling_answers_per_s']} answers/s.
 - {CHATS} chats at once ({c.get('n', 0)} asks answered, {c['errors']} errors): p50
   {c.get('p50_ms')} ms, p95 {c.get('p95_ms')} ms, {c['answers_per_s']} answers/s
   ({r['throughput_ratio']}x sequential). Emergencies sent beside them: /ask p95
@@ -377,11 +419,12 @@ workers, {r['seconds']} s in all; {r['note']}. Full figures: `load_results.json`
   red flag at its end: {sl['long_message']['status']} in {sl['long_message']['ms']} ms.
 - Chroma server frozen (SIGSTOP): emergencies /ask max {f['emergency']['api']['max_ms']} ms,
   chat max {f['emergency']['chat']['max_ms']} ms; ordinary questions got
-  {f['ordinary_while_frozen']['statuses']} after p50 {f['ordinary_while_frozen']['p50_ms']} ms
+  {_pairs(f['ordinary_while_frozen']['statuses'])} after p50
+  {f['ordinary_while_frozen']['p50_ms']} ms
   (max {f['ordinary_while_frozen']['max_ms']} ms: at most two Chroma timeouts, the index-version
   check and the query), then a second wave
-  {f['ordinary_second_wave']['statuses']} in max {f['ordinary_second_wave']['max_ms']} ms;
-  after it resumed: {f['after_resume']['statuses']}, max {f['after_resume']['max_ms']} ms.
+  {_pairs(f['ordinary_second_wave']['statuses'])} in max {f['ordinary_second_wave']['max_ms']} ms;
+  after it resumed: {_pairs(f['after_resume']['statuses'])}, max {f['after_resume']['max_ms']} ms.
 """
     text = path.read_text() if path.exists() else "# Benchmark\n"
     head = text.split(README_MARK, 1)[0].rstrip()
@@ -408,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             print("starting the app…", flush=True)
             app, port = start_app(env)
             results = asyncio.run(asyncio.wait_for(
-                measure(f"http://127.0.0.1:{port}", chroma), DEADLINE_S))
+                measure(f"http://127.0.0.1:{port}", chroma, app.pid), DEADLINE_S))
         finally:
             if app is not None:
                 app.terminate()
