@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup ingest run ask test lint browser evals library accept fit bench
+.PHONY: help setup ingest run ask test lint browser evals library accept fit bench load
 
 help:
 	@echo "make run     set up .venv, ingest the corpus, serve the chat on http://127.0.0.1:7860"
@@ -15,6 +15,7 @@ help:
 	@echo "make accept CASE=id WHY='...'   make the newest run's answer that case's expectation"
 	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
 	@echo "make bench   speed and memory against their floors (~10 min; not part of make test)"
+	@echo "make load    50 concurrent chats, a slow request, a frozen Chroma (~5 min; not in make test)"
 	@echo "make lint    ruff"
 
 $(STAMP): pyproject.toml
@@ -61,6 +62,9 @@ fit: setup
 bench: ingest
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench
+
+load: setup
+	$(PY) -m bench.load
 
 lint: setup
 	$(PY) -m ruff check .

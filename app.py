@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chatbot import IndexNotFoundError, Settings, load_chatbot
+from chatbot import IndexNotFoundError, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,16 +17,20 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(**overrides)
 
     from chatbot.feedback import FeedbackStore
+    from chatbot.service import open_service, serving_limits
     from chatbot.ui import build_app, launch
 
     try:
-        bot = load_chatbot(settings)
+        service = open_service(settings)  # answering processes, loaded before we listen
     except IndexNotFoundError as err:
         print(err, file=sys.stderr)
         return 2
-    app = build_app(bot, FeedbackStore(settings.feedback_db))
+    app = build_app(service, FeedbackStore(settings.feedback_db))
     print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
-    launch(app, settings.host, settings.port)
+    try:
+        launch(app, settings.host, settings.port, **serving_limits(settings))
+    finally:
+        service.close()
     return 0
 
 

@@ -24,6 +24,7 @@ from chatbot.question import Question, analyse
 from chatbot.routing import Route, choose, route_features
 from chatbot.selection import select
 from chatbot.terms import stem, words
+from chatbot.unavailable import TIMEOUT, failure_reason
 from chatbot.units import Unit
 
 _CORRECTS = re.compile(r"^(However|But|That said|Even so|Still)\b")
@@ -70,7 +71,9 @@ class ExtractiveAnswerer:
     def answer(self, turn: Turn) -> Answer:
         try:
             trace = self.trace(turn)
-        except Exception:  # a re-ingest swapped the index under this request: once more
+        except Exception as err:  # a re-ingest swapped the index under this request: once more
+            if failure_reason(err) == TIMEOUT:  # a frozen server: waiting again helps no one
+                raise
             trace = self.trace(turn, index=self.retriever.current(force=True))
         chosen = self.choose(trace) if trace.decision and trace.decision.answer else []
         if not chosen:

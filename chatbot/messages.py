@@ -22,6 +22,7 @@ class Messages:
     no_text: str
     small_talk: str
     unavailable: str
+    busy: str
     malformed: str
     example_questions: tuple[str, ...]
     # The disclaimer in one line, shown first; the full text opens under it.

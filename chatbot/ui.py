@@ -149,7 +149,9 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
     examples = bot.messages.example_questions
     if shelf is None:
         shelf = Shelf.load(bot.settings.corpus_dir, {a.article_id for a in bot.articles})
-    if suggester is None and getattr(bot, "answerer", None) is not None:
+    if suggester is None and hasattr(bot, "suggest"):
+        suggester = bot  # a ChatService: its answering workers hold the index and model
+    elif suggester is None and getattr(bot, "answerer", None) is not None:
         suggester = Suggester.for_bot(bot)
 
     def ask(question: str, history: list | None = None) -> dict:
@@ -230,10 +232,13 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
                 padding=False)
 
         outputs = [message, chat, conversation, answers]
+        # No Gradio-level limit on asking: a question waits only where we bound it, after
+        # screening (chatbot/service.py), so an emergency is never queued behind others.
         newest = "() => { setTimeout(() => window.chatUI && window.chatUI.showNewest(), 60); }"
         for trigger in (message.submit, send.click):
             trigger(respond, [message, chat, conversation, answers], outputs,
-                    api_visibility="private").then(None, js=newest, api_visibility="private")
+                    api_visibility="private", concurrency_limit=None).then(
+                None, js=newest, api_visibility="private")
         chat.like(rate, [answers], [pending, comment_box, status],
                   api_visibility="private").then(
             None, js="() => { setTimeout(() => window.chatUI && window.chatUI.showComment(),"
@@ -247,19 +252,22 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
         chat.clear(lambda: ([], {}, None, "", gr.update(visible=False)), None,
                    [conversation, answers, pending, status, comment_box],
                    api_visibility="private")
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask", concurrency_limit=None)
     app.shelf = shelf  # the article pages `launch` serves
     return app
 
 
-def launch(app: gr.Blocks, host: str, port: int, **kwargs):
+def launch(app: gr.Blocks, host: str, port: int, max_threads: int = 40,
+           max_queue: int | None = None, **kwargs):
     """Serve offline: no analytics, no share links, no monitoring page, our CSS; only the
-    chat page, its assets and /ask are reachable (chatbot/server.py)."""
+    chat page, its assets and /ask are reachable (chatbot/server.py). `max_threads` requests
+    run at once; Gradio holds at most `max_queue` more."""
     ask_index = next((i for i, fn in app.fns.items() if fn.api_name == "ask"), None)
     middleware = [Middleware(OnlyOurRoutes, ask_fn_index=ask_index),
                   Middleware(ArticlePages, shelf=getattr(app, "shelf", None) or Shelf({}))]
+    app.queue(max_size=max_queue, default_concurrency_limit=8)
     return app.launch(server_name=host, server_port=port, share=False, css=CSS,
-                      footer_links=["api"], enable_monitoring=False,
+                      footer_links=["api"], enable_monitoring=False, max_threads=max_threads,
                       app_kwargs={"middleware": middleware}, **kwargs)
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,6 +62,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    port: int
+    process: subprocess.Popen
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server from the chromadb package, on a free loopback port."""
+    port = free_port()
+    chroma = (shutil.which("chroma", path=str(Path(sys.executable).parent))
+              or shutil.which("chroma"))
+    assert chroma, "the chroma CLI comes with the chromadb package"
+    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("the Chroma server did not start within 60 s")
+    yield ChromaServer(port, server)
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def squash(text: str) -> str:

@@ -2,7 +2,6 @@
 incremental, and never a half-written index serving."""
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from chatbot import Settings, load_chatbot
 from chatbot.indexing import ingest_folder
 from chatbot.store import ChunkStore, IndexNotFoundError
 
-from .conftest import CORPUS, RAW_ARTICLE, ROOT, free_port
+from .conftest import CORPUS, RAW_ARTICLE, ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -125,32 +124,9 @@ def test_ingest_cli_reports_and_is_idempotent(tmp_path):
 
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
-    """A real `chroma run` server from the chromadb package, on a free loopback port."""
-    port = free_port()
-    chroma = shutil.which("chroma", path=str(ROOT / ".venv" / "bin")) or shutil.which("chroma")
-    assert chroma, "the chroma CLI comes with the chromadb package"
-    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("the Chroma server did not start within 60 s")
-    yield port
-    server.terminate()
-    server.wait(timeout=30)
-
-
 def test_chroma_server_mode_ingest_and_ask(tmp_path, embeddings, chroma_server):
     settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_host="127.0.0.1",
-                        chroma_port=chroma_server, chroma_dir=tmp_path / "unused")
+                        chroma_port=chroma_server.port, chroma_dir=tmp_path / "unused")
     report = ingest_folder(settings, embeddings)
     assert report.added == report.chunks > 10
     assert not (tmp_path / "unused").exists()  # nothing written to a local folder
