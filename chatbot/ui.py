@@ -47,7 +47,7 @@ def literal(value: str) -> str:
 def render_answer(answer: dict, examples: tuple[str, ...] = ()) -> str:
     """An Answer dict -> the Markdown shown in the chat (answer, sources, disclaimer)."""
     status = answer["status"]
-    body = _text(answer["answer"])
+    body = literal(answer["answer"])  # a model may have written it: text, like a patient's
     if status == ESCALATED:
         body = f'<div class="urgent" role="alert">🚨 <strong>Urgent:</strong> {body}</div>'
     parts = [body]
