@@ -71,7 +71,8 @@ class Library:
                                / units)
         self.profiles: dict[str, ArticleProfile] = profiles(names)
         self.name_spread = name_weights(self.profiles)
-        self.speller = Speller.of(frozenset(raw_words))
+        self.words = frozenset(raw_words)  # every word the articles use, as written
+        self.speller = Speller.of(self.words)
         self._cache: OrderedDict[str, ArticleVectors] = OrderedDict()
         self._cache_size = cache_articles
         self._lock = threading.Lock()
