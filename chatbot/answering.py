@@ -22,7 +22,6 @@ from chatbot.messages import Messages
 from chatbot.model import FittedModels
 from chatbot.question import Question, analyse
 from chatbot.routing import Route, choose, route_features
-from chatbot.selection import select
 from chatbot.terms import stem, words
 from chatbot.unavailable import TIMEOUT, failure_reason
 from chatbot.units import Unit
@@ -138,14 +137,24 @@ class ExtractiveAnswerer:
         return decide(row, self.models.decision, self.models.threshold("answer"))
 
     def choose(self, trace: Trace) -> list[Scored]:
-        """The sentences selection.py picks (never a sign-post or a question), each with the
-        sentence it leans on and the one that corrects it."""
+        """The best sentence first, then those that add to it (as likely as the fitted share
+        of the best; for a list question, the best list), each with the sentence it leans on;
+        never a sign-post or a question."""
         candidates = trace.candidates()
-        positions = select([s.probability for s in candidates],
-                           [bool(s.row["list_match"]) for s in candidates],
-                           [(s.unit.article_id, s.unit.section) for s in candidates],
-                           self.models.selection(self.max_sentences))
-        picked = [candidates[i] for i in positions]
+        if not candidates:
+            return []
+        best = candidates[0]
+        keep = max(self.models.threshold("keep"),
+                   best.probability * self.models.threshold("keep_share"))
+        picked = [best] + [s for s in candidates[1:self.max_sentences]
+                           if s.probability >= keep]
+        # a question asking for a list gets a list: the best one in the best sentence's
+        # section, or elsewhere if as likely as the fitted threshold
+        lists = [s for s in candidates if s.row["list_match"] and (
+            (s.unit.section == best.unit.section and s.unit.article_id == best.unit.article_id)
+            or s.probability >= self.models.threshold("list_keep"))]
+        if lists and not any(s.row["list_match"] for s in picked):
+            picked.append(lists[0])
         result: list[Scored] = []
         for s in picked:
             # what it leans on before it; a "However, ..." that corrects it right after it
