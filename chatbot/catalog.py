@@ -1,19 +1,20 @@
 """One published version's tables, in a read-only SQLite file beside the vector index: chunks
-by id and by article, the articles' names, the library's word statistics (computed at ingest),
-and which row of the version's vector file holds each chunk's and sentence's vector. App
-processes look rows up as they need them; opening it reads nothing per chunk."""
+by id, the articles' names and sentences with their facts, the library's word statistics (all
+computed at ingest), and which row of the version's vector file holds each chunk's and
+sentence's vector. App processes look rows up as they need them; opening it reads nothing per
+chunk."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.chunking import Chunk
+from chatbot.recent import Recent
 
 FILE = "catalog.sqlite3"
 _COLUMNS = ("chunk_id", "article_id", "article_title", "section", "position", "text",
@@ -30,16 +31,19 @@ class WordStatistics:
 
 
 def write_catalog(path: Path, chunks: list[Chunk], stats: WordStatistics,
-                  vector_rows: list[tuple[str, str]]) -> None:
-    """`vector_rows`: (id, article id) of each row of the vector file, in order."""
+                  vector_rows: list[tuple[str, str]], articles: dict[str, bytes]) -> None:
+    """`vector_rows`: (id, article id) of each row of the vector file, in order; `articles`:
+    each article's units with their facts, serialised (library.py)."""
     db = sqlite3.connect(path)
     with db:
         db.execute(f"CREATE TABLE chunks ({', '.join(_COLUMNS)}, PRIMARY KEY (chunk_id))")
-        db.execute("CREATE INDEX chunks_by_article ON chunks (article_id, position)")
+        db.execute("CREATE INDEX chunks_by_article ON chunks (article_id)")
         db.executemany(f"INSERT INTO chunks VALUES ({', '.join('?' * len(_COLUMNS))})",
                        ((c.chunk_id, c.article_id, c.article_title, c.section, c.position,
                          c.text, c.medical_reviewer, c.date_posted, c.publisher,
                          json.dumps(list(c.aliases))) for c in chunks))
+        db.execute("CREATE TABLE articles (article_id PRIMARY KEY, units BLOB)")
+        db.executemany("INSERT INTO articles VALUES (?, ?)", articles.items())
         db.execute("CREATE TABLE idf (term PRIMARY KEY, idf REAL)")
         db.executemany("INSERT INTO idf VALUES (?, ?)", stats.idf.items())
         db.execute("CREATE TABLE words (word PRIMARY KEY)")
@@ -62,27 +66,20 @@ class Catalog(Mapping):
         self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
                                    check_same_thread=False)
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Chunk | None] = OrderedDict()
-        self._cache_size = cache_chunks
+        self._recent: Recent[Chunk | None] = Recent(cache_chunks)
 
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
     def get(self, chunk_id: str, default=None) -> Chunk | None:
-        with self._lock:
-            if chunk_id in self._cache:
-                self._cache.move_to_end(chunk_id)
-                found = self._cache[chunk_id]
-                return default if found is None else found
+        found = self._recent.get(chunk_id, lambda: self._read(chunk_id))
+        return default if found is None else found
+
+    def _read(self, chunk_id: str) -> Chunk | None:
         rows = self._rows(f"SELECT {', '.join(_COLUMNS)} FROM chunks WHERE chunk_id = ?",
                           (chunk_id,))
-        found = _chunk(rows[0]) if rows else None
-        with self._lock:
-            self._cache[chunk_id] = found
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return default if found is None else found
+        return _chunk(rows[0]) if rows else None
 
     def __getitem__(self, chunk_id: str) -> Chunk:
         found = self.get(chunk_id)
@@ -99,11 +96,13 @@ class Catalog(Mapping):
     def __len__(self) -> int:
         return self._rows("SELECT count(*) FROM chunks")[0][0]
 
-    def of_article(self, article_id: str) -> list[Chunk]:
-        """One article's chunks in order."""
-        return [_chunk(r) for r in self._rows(
-            f"SELECT {', '.join(_COLUMNS)} FROM chunks WHERE article_id = ? "
-            "ORDER BY position, rowid", (article_id,))]
+    def article_ids(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT article_id FROM articles ORDER BY article_id")]
+
+    def article_units(self, article_id: str) -> bytes | None:
+        """One article's units and their facts, as ingest serialised them."""
+        rows = self._rows("SELECT units FROM articles WHERE article_id = ?", (article_id,))
+        return rows[0][0] if rows else None
 
     def article_heads(self) -> list[Chunk]:
         """The first chunk of every article (title, aliases, publisher, reviewer, date)."""

@@ -7,8 +7,8 @@ text)."""
 from __future__ import annotations
 
 import math
-import threading
-from collections import Counter, OrderedDict
+import pickle
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +18,7 @@ import numpy as np
 from chatbot.catalog import Catalog, WordStatistics
 from chatbot.chunking import Chunk
 from chatbot.features import UnitFacts, unit_facts
+from chatbot.recent import Recent
 from chatbot.routing import ArticleProfile, name_weights, profiles
 from chatbot.spelling import Speller
 from chatbot.store import IndexNotFoundError
@@ -48,17 +49,21 @@ class ArticleVectors:
     item_owner: np.ndarray  # for each item row, the index of its unit
 
 
-def word_statistics(chunks: list[Chunk]) -> WordStatistics:
-    """The library's word statistics, computed at ingest from every chunk (apps read them)."""
+def computed_at_ingest(chunks: list[Chunk]) -> tuple[dict[str, bytes], WordStatistics]:
+    """Each article's units with their facts (pickled, for the catalog) and the library's word
+    statistics: everything the answerer needs from all chunks, computed once per version."""
     document_frequency: Counter = Counter()
     raw_words: set[str] = set()
     units = length = 0
-    for article_chunks in _by_article(chunks).values():
-        first = article_chunks[0]
-        for f in _article_units(first.article_id, article_chunks).facts:
+    articles: dict[str, bytes] = {}
+    for article_id, article_chunks in _by_article(chunks).items():
+        article = _article_units(article_id, article_chunks)
+        articles[article_id] = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+        for f in article.facts:
             document_frequency.update(f.terms)
             units += 1
             length += f.length
+        first = article_chunks[0]
         for chunk in article_chunks:
             raw_words.update(words(chunk.text))
             raw_words.update(words(chunk.section))
@@ -66,7 +71,7 @@ def word_statistics(chunks: list[Chunk]) -> WordStatistics:
             raw_words.update(words(name))
     units = units or 1
     idf = {t: math.log(1 + (units - n + 0.5) / (n + 0.5)) for t, n in document_frequency.items()}
-    return WordStatistics(idf, length / units, frozenset(raw_words))
+    return articles, WordStatistics(idf, length / units, frozenset(raw_words))
 
 
 class Library:
@@ -77,9 +82,7 @@ class Library:
         self.catalog = catalog
         self._vectors = vectors  # the version's vector file, memory-mapped
         self.articles = LazyArticles(catalog, cache_articles)
-        self._cache: OrderedDict[str, ArticleVectors] = OrderedDict()
-        self._cache_size = cache_articles
-        self._lock = threading.Lock()
+        self._recent: Recent[ArticleVectors] = Recent(cache_articles)
 
     @cached_property
     def _statistics(self) -> WordStatistics:
@@ -108,10 +111,9 @@ class Library:
 
     def vectors(self, article_id: str) -> ArticleVectors:
         """An article's sentence, paragraph and heading vectors, from the index (cached)."""
-        with self._lock:
-            if article_id in self._cache:
-                self._cache.move_to_end(article_id)
-                return self._cache[article_id]
+        return self._recent.get(article_id, lambda: self._read(article_id))
+
+    def _read(self, article_id: str) -> ArticleVectors:
         article = self.articles[article_id]
         ids = [u.unit_id for u in article.units]
         heading_ids = sorted(set(article.heading_ids))
@@ -131,47 +133,34 @@ class Library:
             return np.asarray(self._vectors[[rows[k] for k in keys]], dtype=np.float32) \
                 .reshape(len(keys), self._vectors.shape[1])
 
-        result = ArticleVectors(
+        return ArticleVectors(
             matrix(ids),
             matrix([u.chunk_id for u in article.units]),
             matrix(list(article.heading_ids)),
             matrix([iid for _, iid in items]),
             np.array([i for i, _ in items], dtype=int))
-        with self._lock:
-            self._cache[article_id] = result
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return result
 
 
 class LazyArticles(Mapping):
-    """article id -> its ArticleUnits, built from its chunks when first asked for (the most
-    recent ones kept)."""
+    """article id -> its ArticleUnits (computed at ingest), read from the catalog when first
+    asked for (the most recent ones kept)."""
 
     def __init__(self, catalog: Catalog, cache_articles: int):
         self._catalog = catalog
-        self._cache: OrderedDict[str, ArticleUnits] = OrderedDict()
-        self._cache_size = cache_articles
-        self._lock = threading.Lock()
+        self._recent: Recent[ArticleUnits] = Recent(cache_articles)
 
     @cached_property
     def _ids(self) -> tuple[str, ...]:
-        return tuple(c.article_id for c in self._catalog.article_heads())
+        return tuple(self._catalog.article_ids())
 
     def __getitem__(self, article_id: str) -> ArticleUnits:
-        with self._lock:
-            if article_id in self._cache:
-                self._cache.move_to_end(article_id)
-                return self._cache[article_id]
-        chunks = self._catalog.of_article(article_id)
-        if not chunks:
+        return self._recent.get(article_id, lambda: self._read(article_id))
+
+    def _read(self, article_id: str) -> ArticleUnits:
+        blob = self._catalog.article_units(article_id)
+        if blob is None:
             raise KeyError(article_id)
-        found = _article_units(article_id, chunks)
-        with self._lock:
-            self._cache[article_id] = found
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return found
+        return pickle.loads(blob)  # written by our own ingest (computed_at_ingest)
 
     @cached_property
     def _id_set(self) -> frozenset[str]:

@@ -46,7 +46,7 @@ def write_snapshot(root: Path, version: str, chunks: list[Chunk], units: list[Un
                    vectors: Mapping[str, Sequence[float]]) -> Path:
     """Build one version's files and move them into place in one step. `vectors`: by chunk
     and unit id."""
-    from chatbot.library import word_statistics
+    from chatbot.library import computed_at_ingest
 
     root.mkdir(parents=True, exist_ok=True)
     final = root / version
@@ -63,7 +63,8 @@ def write_snapshot(root: Path, version: str, chunks: list[Chunk], units: list[Un
         matrix[row] = vectors[key]
     matrix.flush()
     del matrix
-    write_catalog(staging / FILE, chunks, word_statistics(chunks), rows)
+    articles, statistics = computed_at_ingest(chunks)
+    write_catalog(staging / FILE, chunks, statistics, rows, articles)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(staging, final)
     return final
