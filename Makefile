@@ -13,7 +13,7 @@ help:
 	@echo "make evals   run the answer-quality cases; report in evals/runs/<time>/report.html"
 	@echo "make library  the library evals: fit and holdout figures on the team-written articles"
 	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
-	@echo "make bench   speed and memory against their floors (~10 min; not part of make test)"
+	@echo "make bench   speed and memory at library scale against their floors (~20 min; not in make test)"
 	@echo "make lint    ruff"
 
 $(STAMP): pyproject.toml
