@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup ingest run ask test lint browser evals library fit bench
+.PHONY: help setup ingest run ask test lint browser evals library accept fit bench load
 
 help:
 	@echo "make run     set up .venv, ingest the corpus, serve the chat on http://127.0.0.1:7860"
@@ -12,8 +12,10 @@ help:
 	@echo "make ask Q='How fast does IVIG work?'   one answer on the command line"
 	@echo "make evals   run the answer-quality cases; report in evals/runs/<time>/report.html"
 	@echo "make library  the library evals: fit and holdout figures on the team-written articles"
+	@echo "make accept CASE=id WHY='...'   make the newest run's answer that case's expectation"
 	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
 	@echo "make bench   speed and memory at library scale against their floors (~20 min; not in make test)"
+	@echo "make load    50 concurrent chats, a slow request, a frozen Chroma (~5 min; not in make test)"
 	@echo "make lint    ruff"
 
 $(STAMP): pyproject.toml
@@ -50,12 +52,19 @@ evals: ingest
 library: setup
 	$(PY) -m evals library
 
+# Shows the change and asks before writing (see evals/README.md, "Accept a changed answer").
+accept: setup
+	$(PY) -m evals accept "$(CASE)" --why "$(WHY)" $(if $(FROM),--from "$(FROM)")
+
 fit: setup
 	$(PY) -m evals fit
 
 bench: ingest
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench
+
+load: setup
+	$(PY) -m bench.load
 
 lint: setup
 	$(PY) -m ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chatbot import IndexNotFoundError, Settings, load_chatbot
+from chatbot import IndexNotFoundError, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,20 +16,21 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings.from_env(**overrides)
 
-    try:  # first: the model loads in the background while Gradio is imported below
-        bot = load_chatbot(settings)
+    from chatbot.feedback import FeedbackStore
+    from chatbot.service import open_service, serving_limits
+    from chatbot.ui import build_app, launch
+
+    try:
+        service = open_service(settings)  # answering processes, loaded before we listen
     except IndexNotFoundError as err:
         print(err, file=sys.stderr)
         return 2
-    from chatbot.feedback import FeedbackStore
-    from chatbot.ui import build_app, launch
-
-    app = build_app(bot, FeedbackStore(settings.feedback_db))
-    # Gradio gives its server 3 s to answer a start-up check; importing torch in the model's
-    # thread can hold the interpreter longer on a busy machine, so the model comes first
-    bot.ready()
+    app = build_app(service, FeedbackStore(settings.feedback_db))
     print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
-    launch(app, settings.host, settings.port)
+    try:
+        launch(app, settings.host, settings.port, **serving_limits(settings))
+    finally:
+        service.close()
     return 0
 
 

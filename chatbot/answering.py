@@ -22,7 +22,9 @@ from chatbot.messages import Messages
 from chatbot.model import FittedModels
 from chatbot.question import Question, analyse
 from chatbot.routing import Route, choose, route_features
+from chatbot.selection import select
 from chatbot.terms import stem, words
+from chatbot.unavailable import TIMEOUT, failure_reason
 from chatbot.units import Unit
 
 _CORRECTS = re.compile(r"^(However|But|That said|Even so|Still)\b")
@@ -69,7 +71,9 @@ class ExtractiveAnswerer:
     def answer(self, turn: Turn) -> Answer:
         try:
             trace = self.trace(turn)
-        except Exception:  # a re-ingest swapped the index under this request: once more
+        except Exception as err:  # a re-ingest swapped the index under this request: once more
+            if failure_reason(err) == TIMEOUT:  # a frozen server: waiting again helps no one
+                raise
             trace = self.trace(turn, index=self.retriever.current(force=True))
         chosen = self.choose(trace) if trace.decision and trace.decision.answer else []
         if not chosen:
@@ -134,24 +138,14 @@ class ExtractiveAnswerer:
         return decide(row, self.models.decision, self.models.threshold("answer"))
 
     def choose(self, trace: Trace) -> list[Scored]:
-        """The best sentence first, then those that add to it (as likely as the fitted share
-        of the best; for a list question, the best list), each with the sentence it leans on;
-        never a sign-post or a question."""
+        """The sentences selection.py picks (never a sign-post or a question), each with the
+        sentence it leans on and the one that corrects it."""
         candidates = trace.candidates()
-        if not candidates:
-            return []
-        best = candidates[0]
-        keep = max(self.models.threshold("keep"),
-                   best.probability * self.models.threshold("keep_share"))
-        picked = [best] + [s for s in candidates[1:self.max_sentences]
-                           if s.probability >= keep]
-        # a question asking for a list gets a list: the best one in the best sentence's
-        # section, or elsewhere if as likely as the fitted threshold
-        lists = [s for s in candidates if s.row["list_match"] and (
-            (s.unit.section == best.unit.section and s.unit.article_id == best.unit.article_id)
-            or s.probability >= self.models.threshold("list_keep"))]
-        if lists and not any(s.row["list_match"] for s in picked):
-            picked.append(lists[0])
+        positions = select([s.probability for s in candidates],
+                           [bool(s.row["list_match"]) for s in candidates],
+                           [(s.unit.article_id, s.unit.section) for s in candidates],
+                           self.models.selection(self.max_sentences))
+        picked = [candidates[i] for i in positions]
         result: list[Scored] = []
         for s in picked:
             # what it leans on before it; a "However, ..." that corrects it right after it

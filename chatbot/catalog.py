@@ -96,6 +96,20 @@ class Catalog(Mapping):
     def __len__(self) -> int:
         return self._rows("SELECT count(*) FROM chunks")[0][0]
 
+    def values(self) -> list[Chunk]:
+        """Every chunk, in one read (not one per id)."""
+        return [_chunk(r) for r in self._rows(
+            f"SELECT {', '.join(_COLUMNS)} FROM chunks ORDER BY rowid")]
+
+    def rows_of(self, ids: list[str]) -> dict[str, int]:
+        """id -> row in the vector file, for the given ids that have one."""
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start:start + 500]
+            found.update(self._rows(f"SELECT id, row FROM vectors WHERE id IN "
+                                    f"({', '.join('?' * len(batch))})", tuple(batch)))
+        return found
+
     def article_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT article_id FROM articles ORDER BY article_id")]
 

@@ -85,12 +85,20 @@ def _pack(blocks: tuple[str, ...], max_chars: int) -> list[str]:
 
 
 def _split_block(block: str, max_chars: int) -> list[str]:
-    """An oversized paragraph -> runs of whole units, each an exact substring of the block."""
+    """An oversized paragraph -> runs of whole units, each an exact substring of the block;
+    a unit longer than max_chars on its own (no sentence breaks) is cut at spaces."""
     runs: list[str] = []
     start = None
     end = 0
     for unit in split_units(block):
         at = block.index(unit, end)
+        if len(unit) > max_chars:  # close the run so far, then the unit's own pieces
+            if start is not None:
+                runs.append(block[start:end])
+            pieces = _cut(unit, max_chars)
+            runs.extend(pieces[:-1])
+            start, end = at + len(unit) - len(pieces[-1]), at + len(unit)
+            continue
         if start is None:
             start = at
         elif at + len(unit) - start > max_chars:
@@ -100,6 +108,22 @@ def _split_block(block: str, max_chars: int) -> list[str]:
     if start is not None:
         runs.append(block[start:end])
     return runs
+
+
+def _cut(text: str, max_chars: int) -> list[str]:
+    """Text -> consecutive pieces of at most max_chars, ending at a space where there is one
+    (a hard cut otherwise); the pieces, stripped of the spaces between them, tile the text."""
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > max_chars:
+        stop = text.rfind(" ", start + max_chars // 2, start + max_chars + 1)
+        stop = stop if stop > start else start + max_chars
+        pieces.append(text[start:stop].rstrip())
+        start = stop
+        while start < len(text) and text[start] == " ":
+            start += 1
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
 
 
 def _unique(chunks: list[Chunk]) -> list[Chunk]:

@@ -150,13 +150,23 @@ def sections_from_lines(lines: list[str]) -> tuple[Section, ...]:
     return tuple(sections)
 
 
+# C0 and C1 control characters (NUL, backspace, escape, ...) and DEL, except tab and line
+# breaks: never part of an article's text, and never quoted back to a patient.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def without_control_characters(text: str) -> str:
+    """Text with control characters removed; CR and CRLF line ends read as LF."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def load_article(path: Path) -> Article:
     """Read one article file: reviewed Markdown, or a raw .txt/.html export that gets cleaned."""
     from chatbot.cleaning import clean_html, clean_text
 
     article_id = slugify(path.stem.removesuffix(".raw"))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = without_control_characters(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         raise ArticleError(f"{path.name}: cannot be read as UTF-8 text ({err}).") from err
     suffix = path.suffix.lower()

@@ -49,7 +49,10 @@ class CachedEmbeddings:
     """Remembers vectors by text: a question is embedded once per turn.
 
     Bounded so a long-running app cannot grow without limit, and safe to share between requests
-    answered at the same time (the model runs outside the lock).
+    answered at the same time: the model is called by one thread at a time (its fast tokenizer
+    is not thread-safe: "RuntimeError: Already borrowed", huggingface/transformers#47085), and
+    the cache lock is never held while it runs. The app answers in processes of their own
+    (chatbot/workers.py), so this lock costs nothing there.
     """
 
     def __init__(self, inner, max_entries: int = 50_000):
@@ -57,13 +60,15 @@ class CachedEmbeddings:
         self.max_entries = max_entries
         self._cache: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
+        self._model_lock = threading.Lock()
 
     def embed_query(self, text: str) -> list[float]:
         key = ("q", text)
         with self._lock:
             found = self._cache.get(key)
         if found is None:
-            found = self.inner.embed_query(text)
+            with self._model_lock:
+                found = self.inner.embed_query(text)
             self._remember(key, found)
         return found
 
@@ -72,7 +77,9 @@ class CachedEmbeddings:
             known = {t: self._cache[("d", t)] for t in texts if ("d", t) in self._cache}
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
-            for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
+            with self._model_lock:
+                vectors = self.inner.embed_documents(missing)
+            for text, vector in zip(missing, vectors, strict=True):
                 self._remember(("d", text), vector)
                 known[text] = vector
         return [known[t] for t in texts]

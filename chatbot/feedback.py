@@ -1,8 +1,10 @@
-"""Patients' thumbs up/down, kept append-only in SQLite for the content team.
+"""Patients' thumbs up/down, kept in SQLite for the content team.
 
 Stores the question, the answer, its citations, status, rating, comment and time — nothing else
-about the person. Writing never breaks the chat: a database locked by another writer is retried
-for a few seconds; a failure is then logged and reported as False (the chat tells the patient).
+about the person. Every rating is a new row (the history is kept); an answer's *current*
+rating is its newest row (`current()`), and a comment is written onto the rating it follows.
+Writing never breaks the chat: a database locked by another writer is retried for a few
+seconds; a failure is then logged and reported as False (the chat tells the patient).
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL,
     status TEXT NOT NULL,
     rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    comment TEXT
+    comment TEXT,
+    answer_id TEXT
 )"""
+# Databases written before ratings knew their answer get the column on first use.
+COLUMNS = {"answer_id": "TEXT"}
 MAX_COMMENT_CHARS = 1000
 
 
@@ -38,6 +43,7 @@ class FeedbackRecord:
     status: str
     rating: str
     comment: str = ""
+    answer_id: str = ""  # the same for every rating of one shown answer
 
 
 class FeedbackStore:
@@ -52,16 +58,30 @@ class FeedbackStore:
         self._sleep = sleep
 
     def add(self, record: FeedbackRecord) -> bool:
-        """Append one record; False (and an error in the log) if it could not be stored."""
+        """Append one rating; False (and an error in the log) if it could not be stored."""
+        return self._write(lambda db: self._insert(db, record))
+
+    def comment(self, answer_id: str, text: str) -> bool:
+        """Attach a comment to the answer's current rating; False if there is none or the
+        database cannot be written."""
+        if not answer_id:
+            return False
+        return self._write(lambda db: db.execute(
+            "UPDATE feedback SET comment = ? WHERE id = (SELECT MAX(id) FROM feedback"
+            " WHERE answer_id = ?)", ((text or "")[:MAX_COMMENT_CHARS] or None, answer_id)
+        ).rowcount == 1)
+
+    def _write(self, action) -> bool:
+        """Run `action(db)` in one transaction, retrying a locked database."""
         deadline = time.monotonic() + self.retry_for_s
         attempts = 0
         while True:
             attempts += 1
             try:
-                self._insert(record)
+                done = self._transaction(action)
                 if attempts > 1:
                     log.info("Feedback stored at %s after %d attempts", self.path, attempts)
-                return True
+                return done is not False
             except sqlite3.OperationalError as err:
                 busy = "locked" in str(err) or "busy" in str(err)
                 if not busy or time.monotonic() >= deadline:
@@ -73,28 +93,54 @@ class FeedbackStore:
                 log.error("Feedback not stored at %s: %s", self.path, err)
                 return False
 
-    def _insert(self, record: FeedbackRecord) -> None:
+    def _transaction(self, action):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=self.busy_timeout_s)
         try:
             with db:
-                db.execute(SCHEMA)
-                db.execute(
-                    "INSERT INTO feedback (created_at, question, answer, citations, status,"
-                    " rating, comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), record.question,
-                     record.answer, json.dumps(record.citations, ensure_ascii=False),
-                     record.status, record.rating,
-                     (record.comment or "")[:MAX_COMMENT_CHARS] or None),
-                )
+                _ensure_schema(db)
+                return action(db)
         finally:
             db.close()  # `with db` commits; it does not close
 
+    @staticmethod
+    def _insert(db, record: FeedbackRecord) -> None:
+        db.execute(
+            "INSERT INTO feedback (created_at, question, answer, citations, status,"
+            " rating, comment, answer_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), record.question,
+             record.answer, json.dumps(record.citations, ensure_ascii=False),
+             record.status, record.rating,
+             (record.comment or "")[:MAX_COMMENT_CHARS] or None, record.answer_id or None),
+        )
+
     def all(self) -> list[dict]:
-        """Every record, oldest first (for review tools and tests)."""
+        """Every rating ever given, oldest first (the history)."""
+        return self._read("SELECT * FROM feedback ORDER BY id")
+
+    def current(self) -> list[dict]:
+        """Each answer's current rating (its newest), with its comment, oldest first; a row
+        from before ratings knew their answer stands alone."""
+        return self._read(
+            "SELECT * FROM feedback WHERE answer_id IS NULL OR id IN"
+            " (SELECT MAX(id) FROM feedback GROUP BY answer_id) ORDER BY id")
+
+    def _read(self, query: str) -> list[dict]:
         if not self.path.exists():
             return []
-        with sqlite3.connect(self.path) as db:
+        db = sqlite3.connect(self.path)
+        try:
+            with db:
+                _ensure_schema(db)
             db.row_factory = sqlite3.Row
-            db.execute(SCHEMA)
-            return [dict(row) for row in db.execute("SELECT * FROM feedback ORDER BY id")]
+            return [dict(row) for row in db.execute(query)]
+        finally:
+            db.close()
+
+
+def _ensure_schema(db) -> None:
+    db.execute(SCHEMA)
+    have = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+    for column, kind in COLUMNS.items():
+        if column not in have:
+            db.execute(f"ALTER TABLE feedback ADD COLUMN {column} {kind}")

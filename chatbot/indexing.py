@@ -18,7 +18,7 @@ from chatbot.chunking import Chunk, chunk_article
 from chatbot.corpus import Article, ArticleError, article_paths, load_article
 from chatbot.settings import Settings
 from chatbot.snapshot import open_snapshot
-from chatbot.store import ChunkStore, IndexNotFoundError, publish
+from chatbot.store import PUBLISH_TIMEOUT_S, ChunkStore, IndexNotFoundError, publish
 from chatbot.units import units_of_all
 
 EMBED_BATCH = 64
@@ -75,8 +75,8 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
         for chunk in chunk_article(article, settings.chunk_max_chars):
             wanted.setdefault(chunk.chunk_id, chunk)
     units = {u.unit_id: u for u in units_of_all(list(wanted.values()))}
-    try:
-        live = ChunkStore.open(settings)
+    try:  # reading the whole index takes longer than a question may
+        live = ChunkStore.open(settings.with_(chroma_timeout_s=PUBLISH_TIMEOUT_S))
         existing = {c.chunk_id: c.metadata for c in live.all_chunks()}
         previous = open_snapshot(settings.published_dir, live.version)
     except IndexNotFoundError:

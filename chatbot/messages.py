@@ -1,4 +1,5 @@
-"""Patient-facing texts (disclaimer, abstain, emergency, rejection), read from one data file."""
+"""Patient-facing texts (disclaimer, abstain, emergency, rejection, the chat page's own),
+read from one data file."""
 
 from __future__ import annotations
 
@@ -21,8 +22,16 @@ class Messages:
     no_text: str
     small_talk: str
     unavailable: str
+    busy: str
     malformed: str
     example_questions: tuple[str, ...]
+    # The disclaimer in one line, shown first; the full text opens under it.
+    disclaimer_short: str = "Not medical advice."
+    answer_disclaimer: str = "Not medical advice."
+    sources_title: str = "Sources:"
+    suggestions_title: str = "The articles do answer:"
+    suggestion_section: str = "Read “{section}”"
+    more: str = "More"
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MESSAGES) -> Messages:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from chatbot.selection import SelectionThresholds
+
 DEFAULT_FITTED = Path(__file__).resolve().parent / "data" / "fitted.json"
 
 
@@ -82,3 +84,8 @@ class FittedModels:
     def threshold(self, name: str) -> float:
         return self.thresholds[name]
 
+
+    def selection(self, max_sentences: int) -> SelectionThresholds:
+        """The fitted thresholds of which sentences an answer quotes (selection.py)."""
+        return SelectionThresholds(self.thresholds["keep"], self.thresholds["keep_share"],
+                                   self.thresholds["list_keep"], max_sentences)

@@ -37,6 +37,7 @@ class Index:
     chunks: Catalog  # chunk id -> Chunk
     lexical: LexicalIndex
     library: Library
+    vectors: Any = None  # the version's vector file (rows: chunks.rows_of)
 
     @classmethod
     def load(cls, store) -> Index:
@@ -47,7 +48,11 @@ class Index:
                 " (the index was built by an older version, or that folder is not shared with "
                 "this process: set CHATBOT_INDEX_DIR) — run `python ingest.py` again.")
         return cls(store, snapshot.catalog, snapshot.lexical,
-                   Library(snapshot.catalog, snapshot.vectors))
+                   Library(snapshot.catalog, snapshot.vectors), snapshot.vectors)
+
+    def unit_vectors(self, ids: list[str]) -> dict[str, Any]:
+        """Sentence and heading vectors by id (absent ids are left out)."""
+        return {i: self.vectors[row] for i, row in self.chunks.rows_of(ids).items()}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 ALLOWED_PATHS = frozenset({"/", "/favicon.ico", "/theme.css", "/robots.txt", "/config",
                            "/gradio_api/info", "/gradio_api/queue/join",
                            "/gradio_api/queue/data", "/gradio_api/startup-events"})
-ALLOWED_PREFIXES = ("/assets/", "/static/", "/gradio_api/heartbeat/", "/gradio_api/call/ask/")
+# /article/<id>: the reviewed article a source opens (chatbot/article_page.py; GET only there).
+ALLOWED_PREFIXES = ("/assets/", "/static/", "/gradio_api/heartbeat/", "/gradio_api/call/ask/",
+                    "/article/")
 ASK_PATHS = frozenset({"/gradio_api/call/ask", "/gradio_api/run/ask"})
 MAX_BODY_BYTES = 1_000_000
 

@@ -44,6 +44,16 @@ class Settings:
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 1
     feedback_db: Path = PROJECT_ROOT / "feedback.sqlite3"
+    # Serving (app.py): processes that answer (None: one per CPU core; 0: in the app's own
+    # process), how many questions may wait for one and for how long (then a polite "busy"),
+    # how long an answer may take, and each Chroma server request (then `unavailable`).
+    answer_workers: int | None = None
+    max_waiting: int = 100
+    queue_wait_s: float = 10.0
+    answer_timeout_s: float = 10.0
+    chroma_timeout_s: float = 2.0
+    # After an outside call timed out, questions get `unavailable` at once for this long.
+    unavailable_cooldown_s: float = 2.0
     host: str = "127.0.0.1"
     port: int = 7860
 
@@ -96,6 +106,12 @@ _FIELD_KINDS = {
     "llm_timeout_s": float,
     "llm_max_retries": int,
     "feedback_db": Path,
+    "answer_workers": int,
+    "max_waiting": int,
+    "queue_wait_s": float,
+    "answer_timeout_s": float,
+    "chroma_timeout_s": float,
+    "unavailable_cooldown_s": float,
     "host": str,
     "port": int,
 }

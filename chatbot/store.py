@@ -33,17 +33,31 @@ class StoredChunk:
                      tuple(a for a in m.get("aliases", "").split("|") if a))
 
 
-def connect(settings: Settings):
-    """A Chroma client for the configured location, with telemetry off."""
+def connect(settings: Settings, timeout_s: float | None = None):
+    """A Chroma client for the configured location, with telemetry off; each request to a
+    Chroma server gives up after `timeout_s` (default: the `chroma_timeout_s` setting)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.uses_chroma_server:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                   settings=chroma_settings)
+        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                     settings=chroma_settings)
+        _give_up_after(client, timeout_s or settings.chroma_timeout_s)
+        return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _give_up_after(client, seconds: float) -> None:
+    """chromadb's HTTP client waits forever for a reply; a frozen server must cost a patient
+    seconds, not minutes (they then get `unavailable`)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):
+        raise RuntimeError("chromadb's HTTP client changed: cannot set its timeout")
+    session.timeout = httpx.Timeout(seconds)
 
 
 def where(settings: Settings) -> str:
@@ -54,6 +68,8 @@ def where(settings: Settings) -> str:
 
 COSINE = {"hnsw": {"space": "cosine"}}
 BATCH = 2000
+# Writing a whole index version to a Chroma server takes longer than any question may.
+PUBLISH_TIMEOUT_S = 600.0
 
 
 class ChunkStore:
@@ -158,7 +174,7 @@ def publish(settings: Settings, chunks: list[Chunk], vectors: Mapping[str, Seque
     """
     from chatbot.snapshot import prune, write_snapshot
 
-    client = connect(settings)
+    client = connect(settings, PUBLISH_TIMEOUT_S)
     staged = _stage(client, settings.collection, [c.chunk_id for c in chunks],
                     [c.text for c in chunks], [c.metadata() for c in chunks],
                     [vectors[c.chunk_id] for c in chunks])

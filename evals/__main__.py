@@ -1,6 +1,8 @@
-"""`python -m evals run [--check]` · `library [--check]` · `compare OLD NEW` · `from-feedback`.
+"""`python -m evals run` · `library` · `compare OLD NEW` · `accept CASE_ID` · `from-feedback`.
 
 Runs the cases in evals/cases.jsonl through exactly what the chat window calls.
+Exit codes: 0 at or above the bar, 1 below it (a regression or a figure under its minimum;
+`--no-fail` reports without failing), 2 when the evals could not run (a bad case file, no index).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     run.add_argument("--out", type=Path, help="report folder (default evals/runs/<time>)")
     run.add_argument("--check", action="store_true",
-                     help="exit 1 when below the thresholds or worse than the baseline")
+                     help="kept for scripts: failing below the bar is the default now")
+    run.add_argument("--no-fail", action="store_true",
+                     help="exit 0 even below the thresholds or worse than the baseline")
     run.add_argument("--thresholds", type=Path)
     run.add_argument("--baseline", type=Path, default=BASELINE)
     run.add_argument("--write-baseline", action="store_true",
@@ -36,19 +40,25 @@ def main(argv: list[str] | None = None) -> int:
     lib.add_argument("--article", help="only the cases of this article (leave-one-out reports)")
     lib.add_argument("--split", choices=("fit", "holdout"), help="only this side of the split")
     lib.add_argument("--check", action="store_true",
-                     help="exit 1 when a figure is below evals/library/thresholds.toml")
+                     help="kept for scripts: failing below the bar is the default now")
+    lib.add_argument("--no-fail", action="store_true",
+                     help="exit 0 even when a figure misses evals/library/thresholds.toml")
     fit = commands.add_parser("fit", help="fit the answerer on the library's fit cases and "
                               "write chatbot/data/fitted.json")
     fit.add_argument("--out", type=Path, help="where to write (default: the packaged file)")
     cmp = commands.add_parser("compare", help="list regressions and improvements")
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)
+    cmp.add_argument("--no-fail", action="store_true",
+                     help="exit 0 even when a question got worse")
     fb = commands.add_parser("from-feedback", help="draft cases from thumbs-down feedback")
     fb.add_argument("--db", type=Path, help="feedback SQLite (default: the app's)")
     fb.add_argument("--out", type=Path, default=HERE / "drafts.jsonl")
+    from evals import accept
+    accept.add_parser(commands)
     args = parser.parse_args(argv)
     return {"run": _run, "library": _library, "fit": _fit, "compare": _compare,
-            "from-feedback": _from_feedback}[args.command](args)
+            "from-feedback": _from_feedback, "accept": accept.main}[args.command](args)
 
 
 def _run(args) -> int:
@@ -81,8 +91,10 @@ def _run(args) -> int:
     case_dicts = [r.to_dict() for r in results]
     regressions: list[str] = []
     versus_baseline = ""
+    baseline = None
     if args.baseline and Path(args.baseline).exists():
-        comparison = compare(report.load_report(args.baseline), {"cases": case_dicts})
+        baseline = report.load_report(args.baseline)
+        comparison = compare(baseline, {"cases": case_dicts})
         regressions = comparison.regression_ids
         versus_baseline = "Against the baseline: " + comparison.text()
     reasons = gate.check(summary, gate.load_thresholds(args.thresholds or gate.DEFAULT_THRESHOLDS),
@@ -90,7 +102,7 @@ def _run(args) -> int:
     meta = {"started": started.isoformat(timespec="seconds"), "cases_file": _shown(args.cases),
             "generator": settings.answerer, "gate": reasons}
     out = args.out or HERE / "runs" / started.strftime("%Y%m%d-%H%M%S")
-    report.write_run(out, meta, summary, case_dicts)
+    report.write_run(out, meta, summary, case_dicts, baseline)
     if args.write_baseline:
         report.write_run(BASELINE.parent, meta, summary, case_dicts)
     overall = summary["overall"]
@@ -104,16 +116,15 @@ def _run(args) -> int:
                   + "; ".join(m.reason for m in r.failures))
     if versus_baseline:
         print(versus_baseline)
-    if reasons:
-        print("Below the bar:\n  " + "\n  ".join(reasons))
-    return 1 if args.check and reasons else 0
+    return _verdict(reasons, args.no_fail)
 
 
 def _library(args) -> int:
     from chatbot import load_chatbot
     from chatbot.embedding import CachedEmbeddings, load_embeddings
     from evals import gate, library_run
-    from evals.library_report import text_table, write_library_run
+    from evals.library_report import text_table
+    from evals.report import write_run
     from evals.split import Split
 
     articles = library_run.load_library_articles()
@@ -141,9 +152,11 @@ def _library(args) -> int:
     classes = library_run.failure_classes(outcomes)
     meta = {"started": started.isoformat(timespec="seconds"), "generator": settings.answerer,
             "holdout_articles": sorted(split.holdout_articles), "gate": reasons,
-            "failure_classes": classes}
+            "failure_classes": classes,
+            "selection": {k: v for k, v in (("article", args.article), ("split", args.split))
+                          if v}}
     out = args.out or HERE / "runs" / ("library-" + started.strftime("%Y%m%d-%H%M%S"))
-    write_library_run(out, meta, summary, rows)
+    write_run(out, meta, summary, rows)
     print(text_table({**summary["splits"], "all": summary["overall"]}))
     print("\nPer article:")
     for name, figures in summary["articles"].items():
@@ -151,9 +164,7 @@ def _library(args) -> int:
     print("\nFailures by class: " + (", ".join(f"{k} {v}" for k, v in classes.items())
                                      or "none"))
     print(f"Report: {out / 'report.html'}")
-    if reasons:
-        print("Below the bar:\n  " + "\n  ".join(reasons))
-    return 1 if args.check and reasons else 0
+    return _verdict(reasons, args.no_fail)
 
 
 def _fit(args) -> int:
@@ -191,16 +202,29 @@ def _shown(path: Path) -> str:
 
 
 def _compare(args) -> int:
-    from evals import report
-    from evals.compare import compare, render_html
+    from evals import report, viewer
+    from evals.compare import compare
 
-    comparison = compare(report.load_report(args.old), report.load_report(args.new))
+    old, new = report.load_report(args.old), report.load_report(args.new)
+    comparison = compare(old, new)
     print(comparison.text())
     folder = args.new if args.new.is_dir() else args.new.parent
     page = folder / "compare.html"
-    page.write_text(render_html(comparison, str(args.old), str(args.new)), encoding="utf-8")
+    page.write_text(viewer.render(new, old, old_name=_shown(args.old),
+                                  new_name=_shown(args.new)), encoding="utf-8")
     print(f"HTML: {page}")
-    return 0
+    reasons = [f"{len(comparison.regressions)} question(s) got worse: "
+               + ", ".join(comparison.regression_ids)] if comparison.regressions else []
+    return _verdict(reasons, args.no_fail)
+
+
+def _verdict(reasons: list[str], no_fail: bool) -> int:
+    """Print why a run is below the bar; 1 when it is (0 with --no-fail), else 0."""
+    if not reasons:
+        print("At or above the bar.")
+        return 0
+    print("Below the bar:\n  " + "\n  ".join(reasons))
+    return 0 if no_fail else 1
 
 
 def _from_feedback(args) -> int:
@@ -208,9 +232,10 @@ def _from_feedback(args) -> int:
     from evals.drafts import drafts_from_feedback, to_jsonl
 
     db = args.db or Settings.from_env().feedback_db
-    existing = {c.id for c in load_cases(args.out, include_drafts=True)} if args.out.exists() \
-        else set()
-    drafts = drafts_from_feedback(FeedbackStore(db).all(), existing)
+    known = [c for path in (DEFAULT_CASES, args.out) if path.exists()
+             for c in load_cases(path, include_drafts=True)]
+    drafts = drafts_from_feedback(FeedbackStore(db).current(), {c.id for c in known},
+                                  {c.question for c in known})
     with args.out.open("a", encoding="utf-8") as f:
         f.write(to_jsonl(drafts))
     print(f"{len(drafts)} new draft case(s) appended to {args.out} from {db}. Review them, "

@@ -23,6 +23,8 @@ FIELDS = {
     "draft": "true for a drafted case that is not run until reviewed",
     "article": "library cases: the article (file name without .md) the question is about",
     "answer_sentences": "library cases: the exact article sentence(s) that answer the question",
+    "accepted": "written by `python -m evals accept`: who accepted a changed answer as the "
+                "expectation, when, why, from which run, and what the expectation was before",
 }
 
 
@@ -122,6 +124,9 @@ def parse_case(raw: str, line: int = 0) -> Case:
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise CaseError(f"{at}: \"{name}\" should be a list of texts.")
+    accepted = data.get("accepted", [])
+    if not isinstance(accepted, list) or not all(isinstance(a, dict) for a in accepted):
+        raise CaseError(f"{at}: \"accepted\" should be {FIELDS['accepted']} (a list of records).")
     return Case(
         id=data["id"].strip(), category=data["category"].strip(), turns=tuple(turns),
         expected_status=status or "review",

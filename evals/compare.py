@@ -1,8 +1,7 @@
-"""Compare two runs case by case: what got worse, what got better."""
+"""Compare two runs case by case: what got worse, what got better (the page: evals.viewer)."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 
@@ -50,25 +49,3 @@ def compare(old: dict, new: dict) -> Comparison:
     return Comparison(regressions, improvements, changes,
                       sorted(set(after) - set(before)), sorted(set(before) - set(after)))
 
-
-def render_html(comparison: Comparison, old_name: str, new_name: str) -> str:
-    def table(rows):
-        if not rows:
-            return "<p>None.</p>"
-        body = "".join(
-            f"<tr><td>{html.escape(r['id'])}</td><td>{html.escape(r['category'])}</td>"
-            f"<td>{html.escape(r['question'])}</td><td>{html.escape(r['old_status'])} → "
-            f"{html.escape(r['new_status'])}</td><td>{html.escape(r['why'])}</td></tr>"
-            for r in rows)
-        return ("<table><tr><th>id</th><th>category</th><th>question</th><th>status</th>"
-                f"<th>now</th></tr>{body}</table>")
-
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Comparison</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}
-td,th{{border:1px solid #ccc;padding:.3em .6em}}table{{border-collapse:collapse}}</style></head>
-<body><h1>{html.escape(old_name)} → {html.escape(new_name)}</h1>
-<h2>Regressions ({len(comparison.regressions)})</h2>{table(comparison.regressions)}
-<h2>Improvements ({len(comparison.improvements)})</h2>{table(comparison.improvements)}
-<h2>Status changes ({len(comparison.status_changes)})</h2>{table(comparison.status_changes)}
-<p>New cases: {html.escape(', '.join(comparison.added) or 'none')}.
-Removed cases: {html.escape(', '.join(comparison.removed) or 'none')}.</p></body></html>"""

@@ -7,13 +7,24 @@ import json
 DRAFT_NOTE = "DRAFT from patient feedback: set expected_status and facts, then remove \"draft\"."
 
 
-def drafts_from_feedback(records: list[dict], existing_ids: set[str]) -> list[dict]:
-    """One draft case per thumbs-down record not drafted before (ids 'feedback-<row id>')."""
+def question_key(question: str) -> str:
+    """Questions that differ only in case or spacing are one case."""
+    return " ".join(question.casefold().split())
+
+
+def drafts_from_feedback(records: list[dict], existing_ids: set[str],
+                         existing_questions: set[str] = frozenset()) -> list[dict]:
+    """One draft case per question whose answer is currently rated down (pass each answer's
+    current rating: `FeedbackStore.current()`), never one already drafted or already a case
+    (by id 'feedback-<row id>' or by question)."""
     drafts = []
+    seen = {question_key(q) for q in existing_questions}
     for r in records:
         case_id = f"feedback-{r['id']}"
-        if r["rating"] != "down" or case_id in existing_ids or not r["question"].strip():
+        key = question_key(r["question"])
+        if r["rating"] != "down" or case_id in existing_ids or not key or key in seen:
             continue
+        seen.add(key)
         note = DRAFT_NOTE + f" The bot said ({r['status']}): {r['answer'][:300]}"
         if r.get("comment"):
             note += f" Patient comment: {r['comment']}"

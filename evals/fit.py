@@ -21,9 +21,10 @@ from chatbot.features import RANKER_FEATURES
 from chatbot.model import DEFAULT_FITTED, FittedModels, LogisticModel
 from chatbot.routing import ROUTER_FEATURES, choose
 from chatbot.safety import SafetyPatterns, screen
+from chatbot.selection import SelectionThresholds, select
 from chatbot.settings import Settings
 from evals.cases import Case
-from evals.library_metrics import NEAR_TOPIC, _same_unit
+from evals.library_metrics import NEAR_TOPIC, same_unit
 from evals.split import FIT, Split
 
 # The false-answer rate the answer threshold is chosen for: the share of questions no article
@@ -51,6 +52,7 @@ class CaseData:
     unit_x: dict[str, np.ndarray]  # article -> one row per sentence
     unit_rows: dict[str, list[dict]]
     unit_labels: np.ndarray  # the gold article's sentences: 1 = a labelled answer
+    unit_sections: list[str]  # the gold article's sentences: the section each is in
     question: object
     route_rows: dict[str, dict]
 
@@ -80,7 +82,7 @@ def collect(answerer, cases: list[Case]) -> list[CaseData]:
         trace = answerer.trace(turn_for(screening.question, case.history), all_articles)
         units = library.articles[case.article].units if case.article in library.articles \
             else ()
-        labels = np.array([float(any(_same_unit(u.text, lab) for lab in case.answer_sentences))
+        labels = np.array([float(any(same_unit(u.text, lab) for lab in case.answer_sentences))
                            for u in units])
         data.append(CaseData(
             case, case.expected_status == ANSWERED, list(all_articles),
@@ -88,7 +90,7 @@ def collect(answerer, cases: list[Case]) -> list[CaseData]:
             {a: np.array([[s.row[f] for f in RANKER_FEATURES] for s in trace.scored[a]])
              for a in all_articles},
             {a: [s.row for s in trace.scored[a]] for a in all_articles},
-            labels, trace.question, trace.route_rows))
+            labels, [u.section for u in units], trace.question, trace.route_rows))
     return data
 
 
@@ -172,25 +174,23 @@ def choose_route_threshold(data: list[CaseData]) -> tuple[float, dict]:
 
 
 def selection_f05(oof: list[dict], keep: float, share: float, list_keep: float) -> float:
-    """F0.5 (precision first) of the labelled answer sentences that `choose` would quote, out
-    of fold, on answerable cases routed right."""
+    """F0.5 (precision first) of the labelled answer sentences that selection.select would
+    quote, out of fold, on answerable cases routed right (their article's candidates only)."""
+    thresholds = SelectionThresholds(keep, share, list_keep, MAX_SENTENCES)
     tp = fp = fn = 0
     for r in oof:
         d = r["data"]
         if not d.answerable or d.case.article not in r["routed"]:
             continue
+        rows = d.unit_rows[d.case.article]
+        candidates = [i for i, row in enumerate(rows)
+                      if not (row["signpost"] or row["is_question"])]
         p = r["unit_p"][d.case.article]
-        if not len(p):
-            continue
-        top = p.max()
-        kept = (p >= max(keep, top * share)) | (p == top)
-        mask = np.zeros(len(p), dtype=bool)
-        mask[np.argsort(-p)[:MAX_SENTENCES]] = True
-        kept &= mask
-        lists = np.array([row["list_match"] > 0 for row in d.unit_rows[d.case.article]])
-        if lists.any() and not (kept & lists).any():
-            best_list = int(np.argmax(np.where(lists, p, -1.0)))
-            kept[best_list] = p[best_list] >= list_keep
+        chosen = select([p[i] for i in candidates],
+                        [bool(rows[i]["list_match"]) for i in candidates],
+                        [d.unit_sections[i] for i in candidates], thresholds)
+        kept = np.zeros(len(rows), dtype=bool)
+        kept[[candidates[i] for i in chosen]] = True
         labels = d.unit_labels.astype(bool)
         tp += int((kept & labels).sum())
         fp += int((kept & ~labels).sum())

@@ -25,7 +25,7 @@ def _plain(text: str) -> str:
     return squash(text.replace("\n- ", " ").removeprefix("- "))
 
 
-def _same_unit(quote: str, label: str) -> bool:
+def same_unit(quote: str, label: str) -> bool:
     """A quote matches a label when one contains the other (lists quote intro and items)."""
     q, lab = _plain(quote), _plain(label)
     return bool(q and lab) and (lab in q or q in lab)
@@ -46,8 +46,8 @@ def answer_sentences(answer: dict, labels: tuple[str, ...], context: tuple[str, 
     """Precision (quotes that are labelled answers or their needed context) and recall
     (labelled sentences quoted). Also returns the counts behind both, for micro-averages."""
     quotes = [c["quote"] for c in answer["citations"]] if answer["status"] == ANSWERED else []
-    useful = [q for q in quotes if any(_same_unit(q, lab) for lab in (*labels, *context))]
-    found = [lab for lab in labels if any(_same_unit(q, lab) for q in quotes)]
+    useful = [q for q in quotes if any(same_unit(q, lab) for lab in (*labels, *context))]
+    found = [lab for lab in labels if any(same_unit(q, lab) for q in quotes)]
     precision = len(useful) / len(quotes) if quotes else 1.0
     recall = len(found) / len(labels) if labels else 1.0
     off = [q[:60] for q in quotes if q not in useful]
@@ -65,7 +65,7 @@ def needed_context(labels: tuple[str, ...], blocks: list[list[str]]) -> tuple[st
     needed = []
     for units in blocks:
         for before, unit in pairwise(units):
-            if _POINTS_BACK.match(unit) and any(_same_unit(unit, lab) for lab in labels):
+            if _POINTS_BACK.match(unit) and any(same_unit(unit, lab) for lab in labels):
                 needed.append(before)
     return tuple(needed)
 
@@ -136,23 +136,3 @@ def summarise(outcomes: list[LibraryOutcome]) -> dict:
                            if latencies else None),
     }
 
-
-# Plain-words names for the report, one line each.
-FIGURES = {
-    "cases": "questions",
-    "correct": "handled correctly (any status)",
-    "status_accuracy": "right kind of reply (answer / refuse / urgent)",
-    "answered_correctly": "answerable questions answered with the facts, from the right article",
-    "fact_recall": "expected facts found in answers",
-    "sentence_precision": "quoted sentences that are labelled answers (or their needed context)",
-    "sentence_recall": "labelled answer sentences that were quoted",
-    "abstention_precision": "refusals that were right (the library does not answer)",
-    "abstention_recall": "unanswerable near-topic questions refused",
-    "false_refusals": "answerable questions refused",
-    "cross_article_leak": "answers quoting an article the question is not about",
-    "followups_correct": "follow-up questions handled correctly",
-    "emergency_escalated": "emergencies given urgent guidance",
-    "personal_refused": "personal-advice requests refused",
-    "latency_p50_ms": "median time per answer (ms)",
-    "latency_p95_ms": "95th percentile time per answer (ms)",
-}

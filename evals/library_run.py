@@ -51,15 +51,20 @@ def load_library_cases(articles: dict[str, Article]) -> list[Case]:
             if article is None:
                 problems.append(f"{at}: unknown article {case.article!r}")
                 continue
-            body = metrics.squash(article.body.replace("\n- ", "\n"))
             for label in case.answer_sentences:
-                if metrics.squash(label.removeprefix("- ")) not in body:
+                if not is_article_text(article, label):
                     problems.append(f"{at}: answer sentence is not text of {case.article}: "
                                     f"{label[:60]!r}")
             cases.append(case)
     if problems:
         raise CaseError("Library cases have problems:\n" + "\n".join(problems))
     return cases
+
+
+def is_article_text(article: Article, label: str) -> bool:
+    """A labelled answer sentence is the article's own text (list items read as lines)."""
+    return (metrics.squash(label.removeprefix("- "))
+            in metrics.squash(article.body.replace("\n- ", "\n")))
 
 
 def blocks_of(article: Article) -> list[list[str]]:

@@ -33,7 +33,10 @@ class CaseResult:
         return {
             "id": self.case.id, "category": self.case.category, "line": self.case.line,
             "turns": list(self.case.turns), "question": self.case.question,
-            "expected_status": self.case.expected_status, "passed": self.passed,
+            "expected_status": self.case.expected_status,
+            "expected_facts": [list(f) for f in self.case.expected_facts],
+            "expected_sections": list(self.case.expected_sections),
+            "must_not_contain": list(self.case.must_not_contain), "passed": self.passed,
             "latency_ms": round(self.latency_ms, 1), "answer": self.answer,
             "metrics": [r.to_dict() for r in self.results],
             "notes": self.case.notes, "owner": self.case.owner,

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class ChromaServer:
+    port: int
+    process: subprocess.Popen
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server from the chromadb package, on a free loopback port."""
+    port = free_port()
+    chroma = (shutil.which("chroma", path=str(Path(sys.executable).parent))
+              or shutil.which("chroma"))
+    assert chroma, "the chroma CLI comes with the chromadb package"
+    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("the Chroma server did not start within 60 s")
+    yield ChromaServer(port, server)
+    server.terminate()
+    server.wait(timeout=30)
+
+
 def squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -80,24 +111,42 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
-    """A real `chroma run` server from the chromadb package, on a free loopback port."""
+@pytest.fixture(scope="module")
+def served(bot, tmp_path_factory):
+    """The real app on a free port (one per test module), with its own feedback database."""
+    from chatbot.feedback import FeedbackStore
+    from chatbot.ui import build_app, launch
+
+    store = FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
+    app = build_app(bot, store)
     port = free_port()
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
-    assert chroma, "the chroma CLI comes with the chromadb package"
-    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("the Chroma server did not start within 60 s")
-    yield port
-    server.terminate()
-    server.wait(timeout=30)
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}", store
+    app.close()
+
+
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_chat(browser, url: str, viewport: dict):
+    """A fresh page on the chat at this size (a phone is a touch device), ready to type in."""
+    phone = viewport["width"] < 600
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    return page
+
+
+def ask_in(page, question: str, count: int):
+    """Type a question, press Enter, and return the count-th answer once it is shown."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    bots = page.locator('[data-testid="bot"]')
+    bots.nth(count - 1).wait_for(timeout=60_000)
+    return bots.nth(count - 1)

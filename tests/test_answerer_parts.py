@@ -13,6 +13,7 @@ from chatbot.model import LogisticModel
 from chatbot.question import DEFINITION, DURATION, LIST, NUMBER, YES_NO, analyse
 from chatbot.rarity import rarity
 from chatbot.routing import alias_hit, choose, name_weights, profiles, route_features
+from chatbot.selection import SelectionThresholds, select
 from chatbot.spelling import Speller
 from chatbot.units import HEADING, ITEM, SENTENCE, Unit, units_of_all
 
@@ -178,3 +179,20 @@ def test_texting_shorthand_and_dropped_gs_are_read_as_plain_english():
     assert SPELLER.correct("workin") == "working" and SPELLER.correct("doin") == "doing"
     words = {t.word for t in ask("how long till ivig starts workin lol").terms}
     assert "working" in words and "lol" not in words
+
+
+def test_selection_quotes_the_best_then_those_near_it_then_a_list_for_a_list_question():
+    t = SelectionThresholds(keep=0.5, keep_share=0.85, list_keep=0.7, max_sentences=3)
+    p = [0.9, 0.8, 0.1, 0.6, 0.75]
+    no_lists = [False] * 5
+    # 0.8 is within the share of the best; 0.75 and 0.6 are not
+    assert select(p, no_lists, list("abcde"), t) == [0, 1]
+    # a list in the best sentence's section is added however unlikely ...
+    assert select(p, [False, False, True, False, False], list("abade"), t) == [0, 1, 2]
+    # ... one elsewhere only when as likely as list_keep
+    assert select(p, [False, False, True, False, False], list("abcde"), t) == [0, 1]
+    assert select(p, [False, False, False, False, True], list("abcde"), t) == [0, 1, 4]
+    # a picked list is enough; ties keep the callers' order; nothing in, nothing out
+    assert select(p, [True, False, True, False, False], list("abade"), t) == [0, 1]
+    assert select([0.5, 0.5], [False, False], "ab", t) == [0, 1]
+    assert select([], [], [], t) == []

@@ -3,9 +3,7 @@
 
 import pytest
 
-from chatbot.feedback import FeedbackStore
-
-from .conftest import ROOT, free_port
+from .conftest import ROOT, ask_in, open_chat
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -13,44 +11,24 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 
-@pytest.fixture(scope="module")
-def served(bot, tmp_path_factory):
-    from chatbot.ui import build_app, launch
-
-    store = FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
-    app = build_app(bot, store)
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}", store
-    app.close()
-
-
 @pytest.fixture
 def page(browser, served):
     url, _ = served
-    context = browser.new_context(viewport={"width": 1100, "height": 1400})
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs
-    page.goto(url, wait_until="load")
-    page.locator("#question textarea").wait_for(timeout=30_000)
+    page = open_chat(browser, url, {"width": 1100, "height": 1400})
     yield page
-    context.close()
+    page.context.close()
 
 
 def _ask(page, question: str, count: int):
-    box = page.locator("#question textarea")
-    box.fill(question)
-    box.press("Enter")
-    bots = page.locator('[data-testid="bot"]')
-    bots.nth(count - 1).wait_for(timeout=60_000)
-    return bots.nth(count - 1)
+    return ask_in(page, question, count)
 
 
 def test_answer_with_sources_and_disclaimer_then_a_follow_up(page):
     disclaimer = page.locator("#disclaimer")
-    assert "not medical advice" in disclaimer.inner_text()
+    assert "not medical advice" in disclaimer.inner_text().lower()
+    assert "Madison Ragoonanan" not in disclaimer.inner_text()  # one line until opened
+    disclaimer.locator("summary").click()
+    assert "does not replace your hematologist" in disclaimer.inner_text()
     assert "Madison Ragoonanan" in disclaimer.inner_text()
     assert "2023-07-11" in disclaimer.inner_text()
     answer = _ask(page, "Can I get IVIG at home?", 1)
@@ -68,10 +46,15 @@ def test_emergency_is_urgent_and_first(page):
     answer = _ask(page, "I can't breathe and my throat is closing", 1)
     urgent = answer.locator(".urgent")
     assert urgent.count() == 1
-    assert urgent.inner_text().strip().startswith("🚨 Urgent:")
+    assert urgent.inner_text().strip().startswith("Urgent")
     assert "911" in urgent.inner_text()
+    # no emoji: the sign is drawn by CSS, so it shows without an emoji font
+    assert all(ord(ch) < 0x2600 for ch in urgent.inner_text())
     color = urgent.evaluate("e => getComputedStyle(e).borderTopColor")
     assert color == "rgb(176, 0, 32)"
+    label = urgent.locator(".urgent-label")
+    assert label.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(176, 0, 32)"
+    assert label.evaluate("e => getComputedStyle(e, '::before').content") == '"!"'
 
 
 def test_typed_markup_shows_as_text_and_runs_nothing(page):
@@ -105,7 +88,7 @@ def test_thumbs_down_with_comment_lands_in_sqlite(page, served):
     page.locator("#send-comment").click()
     page.get_by_text("Comment sent").wait_for(timeout=10_000)
     rows = store.all()[before:]
-    assert [r["rating"] for r in rows] == ["down", "down"]
+    assert [r["rating"] for r in rows] == ["down"]  # the comment is on its rating, not a row
     assert rows[-1]["comment"] == "I wanted to know about my next dose"
     assert rows[-1]["question"] == "How long do the effects of IVIG last?"
     assert "three weeks" in rows[-1]["answer"]

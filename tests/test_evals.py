@@ -4,11 +4,10 @@ import json
 
 import pytest
 
-from evals import gate, metrics
+from evals import gate, metrics, viewer
 from evals.cases import CaseError, load_cases, parse_case
 from evals.compare import compare
 from evals.drafts import drafts_from_feedback
-from evals.report import render_html
 from evals.runner import score, summarise
 
 ARTICLE = ("One of the main benefits of IVIG is that it begins working in one to five days to "
@@ -139,9 +138,11 @@ def test_html_report_shows_failures_with_reasons():
     result = score(case, GOOD, ARTICLE, "D", word_overlap)
     summary = summarise([result])
     assert summary["generators"] == {"extractive": summary["overall"]}
-    page = render_html({"meta": {}, "summary": summary, "cases": [result.to_dict()]})
-    assert "Failing cases (1)" in page and "expected &#x27;abstained&#x27;" in page
-    assert "<b>q</b>" not in page and "<svg" in page
+    page = viewer.render({"meta": {}, "summary": summary, "cases": [result.to_dict()]})
+    assert "0 of 1 (0.0%) questions answered as expected" in page
+    assert "Expected a refusal (not covered, or ask your care team), but the bot gave an " \
+           "answer." in page
+    assert "<b>q</b>" not in page and "&lt;b&gt;q&lt;/b&gt;" in page
 
 
 def test_feedback_becomes_draft_cases():
@@ -154,3 +155,23 @@ def test_feedback_becomes_draft_cases():
     assert drafts[0]["draft"] is True and "wrong" in drafts[0]["notes"]
     assert parse_case(json.dumps(drafts[0])).draft
     assert drafts_from_feedback(records, existing_ids={"feedback-1"}) == []
+    assert drafts_from_feedback(records, set(), existing_questions={" q? "}) == []
+
+
+def test_drafts_come_from_current_ratings_once_per_question(tmp_path):
+    from chatbot.feedback import FeedbackRecord, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+
+    def rate(rating, answer_id, question):
+        assert store.add(FeedbackRecord(question, "A [1]", [], "answered", rating,
+                                        answer_id=answer_id))
+
+    rate("down", "a1", "Can I drive home?")  # a dislike, a comment, then a like: no draft
+    assert store.comment("a1", "unclear")
+    rate("up", "a1", "Can I drive home?")
+    rate("down", "a2", "How fast does it work?")  # the same question disliked twice: one draft
+    rate("down", "a3", "how fast does it  work?")
+    drafts = drafts_from_feedback(store.current(), set())
+    assert [d["question"] for d in drafts] == ["How fast does it work?"]
+    assert len(store.all()) == 4

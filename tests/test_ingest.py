@@ -126,7 +126,7 @@ def test_ingest_cli_reports_and_is_idempotent(tmp_path):
 
 def test_chroma_server_mode_ingest_and_ask(tmp_path, embeddings, chroma_server):
     settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_host="127.0.0.1",
-                        chroma_port=chroma_server, chroma_dir=tmp_path / "unused",
+                        chroma_port=chroma_server.port, chroma_dir=tmp_path / "unused",
                         index_dir=tmp_path / "shared")
     report = ingest_folder(settings, embeddings)
     assert report.added == report.chunks > 10

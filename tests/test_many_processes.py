@@ -57,12 +57,13 @@ def test_two_app_processes_follow_a_reingest_on_one_chroma_server(tmp_path, embe
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     shared = tmp_path / "shared-index"  # the volume every process mounts
-    settings = Settings(corpus_dir=corpus, chroma_host="127.0.0.1", chroma_port=chroma_server,
+    settings = Settings(corpus_dir=corpus, chroma_host="127.0.0.1",
+                        chroma_port=chroma_server.port,
                         index_dir=shared, chroma_dir=tmp_path / "unused")
     ingest_folder(settings, embeddings, progress=False)
 
     env = {**os.environ, "CHATBOT_CHROMA_HOST": "127.0.0.1",
-           "CHATBOT_CHROMA_PORT": str(chroma_server), "CHATBOT_INDEX_DIR": str(shared),
+           "CHATBOT_CHROMA_PORT": str(chroma_server.port), "CHATBOT_INDEX_DIR": str(shared),
            "CHATBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
            "CHATBOT_TORCH_THREADS": "1"}
     urls, apps = [], []

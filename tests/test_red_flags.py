@@ -1,7 +1,6 @@
 """Red flags however they are typed, measured on the labelled set in tests/data."""
 
 import json
-import time
 
 import pytest
 
@@ -116,9 +115,12 @@ def test_a_red_flag_anywhere_in_a_long_message_is_found(patterns):
     assert screen("word " * 15_000, patterns, 1000).stop == TOO_LONG
 
 
-def test_screening_work_is_bounded(patterns):
-    huge = "is chest pain a side effect? " * 400_000  # 11 MB of near-misses
-    started = time.perf_counter()
-    assert screen(huge, patterns, 1000).stop == TOO_LONG
-    assert time.perf_counter() - started < 5
-    assert len(huge) > 50 * MAX_SCREENED_CHARS
+def test_screening_reads_whole_any_message_a_request_can_carry_and_no_more(patterns):
+    from chatbot.server import MAX_BODY_BYTES
+
+    assert MAX_SCREENED_CHARS >= MAX_BODY_BYTES  # a request cannot carry more characters
+    filler = "How fast does IVIG work? " * 36_000  # 900,000 characters
+    assert screen(filler + "I can't 😰 breathe", patterns, 1000).stop == EMERGENCY
+    # the work is bounded by the cap (how long it takes is measured by `make load`)
+    past_the_cap = "word " * (MAX_SCREENED_CHARS // 5) + "I can't breathe"
+    assert screen(past_the_cap, patterns, 1000).stop == TOO_LONG

@@ -1,0 +1,126 @@
+"""What the app serves: the front door (limits and screening, in the app's own process) before
+answering workers.
+
+Every request is cut to its limits (`request.py`) and screened (`screening.py`) before it may
+wait for anything: an emergency, an empty or over-long message or a malformed request is
+answered at once, with no index, model or Chroma, however busy or broken the rest is. Only the
+questions that need the articles go on to an answerer (worker processes, or a Chatbot in this
+process).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from chatbot.answer import Answer
+from chatbot.messages import Messages
+from chatbot.request import read_request
+from chatbot.safety import SafetyPatterns
+from chatbot.screening import screened_answer
+from chatbot.settings import Settings
+from chatbot.unavailable import BUSY, unavailable_answer
+
+log = logging.getLogger(__name__)
+
+# Messages over the question limit are read whole for red flags (up to a megabyte: about a
+# second of work) one at a time, so a flood of pasted megabytes cannot starve the screening
+# of everyone else; the others wait (at most queue_wait_s, then a polite "busy").
+LONG_SCREENINGS = 1
+
+
+class ChatService:
+    """Has what the UI needs (`ask`, `messages`, `articles`, `settings`), like a Chatbot.
+
+    `answerer` has `ask(question, history) -> Answer` and `articles`: AnswerWorkers or a
+    Chatbot.
+    """
+
+    def __init__(self, answerer, settings: Settings, messages: Messages | None = None,
+                 patterns: SafetyPatterns | None = None):
+        self.answerer = answerer
+        self.settings = settings
+        self.messages = messages or Messages.load()
+        self.patterns = patterns or SafetyPatterns.load()
+        self._long = threading.BoundedSemaphore(LONG_SCREENINGS)
+        self._suggester = None
+
+    @property
+    def articles(self):
+        return self.answerer.articles
+
+    def ask(self, question, history: list | None = None) -> Answer:
+        """Limits, then screening, then (only if needed) an answer from the articles. Never
+        raises."""
+        s = self.settings
+        request = read_request(question, history, s.max_history_turns, s.max_question_chars)
+        try:
+            if len(request.question) > s.max_question_chars:
+                return self._long_message(request)
+            fixed = screened_answer(request, self.patterns, self.messages, s.max_question_chars)
+            if fixed is not None:
+                return fixed
+            return self.answerer.ask(request.question, list(request.history))
+        except Exception:
+            log.exception("Answering failed")
+            return unavailable_answer(self.messages, request.question)
+
+    def suggest(self, question: str) -> tuple:
+        """What the chat offers after a refusal, from where the index and model are: the
+        workers, or the Chatbot in this process."""
+        if self._suggester is None:
+            from chatbot.suggestions import Suggester
+
+            self._suggester = self.answerer if hasattr(self.answerer, "suggest") \
+                else Suggester.for_bot(self.answerer)
+        return tuple(self._suggester.suggest(question))
+
+    def _long_message(self, request) -> Answer:
+        """Over the limit: never answered from the articles, but read whole for red flags."""
+        if not self._long.acquire(timeout=self.settings.queue_wait_s):
+            return unavailable_answer(self.messages, "", BUSY)
+        try:
+            return screened_answer(request, self.patterns, self.messages,
+                                   self.settings.max_question_chars)
+        finally:
+            self._long.release()
+
+    def close(self) -> None:
+        close = getattr(self.answerer, "close", None)
+        if close:
+            close()
+
+
+def worker_count(settings: Settings) -> int:
+    """Answering processes: as configured, else one per CPU core."""
+    if settings.answer_workers is not None:
+        return max(0, settings.answer_workers)
+    return max(1, os.cpu_count() or 1)
+
+
+def serving_limits(settings: Settings) -> dict:
+    """Gradio's threads and queue, sized so every question that may wait for an answerer, and
+    every screening beside them, has a thread (the waiting itself is bounded here)."""
+    threads = settings.max_waiting + worker_count(settings) + 40
+    return {"max_threads": threads, "max_queue": 2 * threads}
+
+
+def open_service(settings: Settings) -> ChatService:
+    """The service app.py runs: answering workers started and loaded (or, with
+    `answer_workers=0`, a Chatbot in this process). Raises IndexNotFoundError when there is no
+    index to answer from."""
+    messages = Messages.load()
+    count = worker_count(settings)
+    if count == 0:
+        from chatbot.bot import load_chatbot
+
+        return ChatService(load_chatbot(settings), settings, messages)
+    from chatbot.store import IndexNotFoundError
+    from chatbot.workers import AnswerWorkers, WorkerStartError
+
+    try:
+        workers = AnswerWorkers(settings, messages, count).start()
+    except WorkerStartError as err:
+        raise IndexNotFoundError(str(err).split(": ", 1)[-1]) from err
+    return ChatService(workers, settings, messages)
