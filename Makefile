@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup ingest run ask test lint browser evals library accept fit bench load
+.PHONY: help setup ingest run ask test lint browser evals library accept fit faithfulness fit-verifier bench load
 
 help:
 	@echo "make run     set up .venv, ingest the corpus, serve the chat on http://127.0.0.1:7860"
@@ -14,6 +14,8 @@ help:
 	@echo "make library  the library evals: fit and holdout figures on the team-written articles"
 	@echo "make accept CASE=id WHY='...'   make the newest run's answer that case's expectation"
 	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
+	@echo "make faithfulness  the LLM verifier on the labelled faithfulness set, per kind"
+	@echo "make fit-verifier  refit the verifier on its fit items (chatbot/data/verifier.json)"
 	@echo "make bench   speed and memory at library scale against their floors (~20 min; not in make test)"
 	@echo "make load    50 concurrent chats, a slow request, a frozen Chroma (~5 min; not in make test)"
 	@echo "make lint    ruff"
@@ -45,6 +47,7 @@ test: setup browser ingest
 	$(PY) -m pytest
 	$(PY) -m evals run --check
 	$(PY) -m evals library --check
+	$(PY) -m evals faithfulness --check
 
 evals: ingest
 	$(PY) -m evals run
@@ -58,6 +61,12 @@ accept: setup
 
 fit: setup
 	$(PY) -m evals fit
+
+faithfulness: setup
+	$(PY) -m evals faithfulness
+
+fit-verifier: setup
+	$(PY) -m evals fit-verifier
 
 bench: ingest
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from chatbot.sentences import split_sentences
+
 ANSWERED, ABSTAINED, ESCALATED, REJECTED = "answered", "abstained", "escalated", "rejected"
 # Our side failed (the index or a server is down): a polite "try again", never a traceback.
 UNAVAILABLE = "unavailable"
 STATUSES = (ANSWERED, ABSTAINED, ESCALATED, REJECTED, UNAVAILABLE)
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKED = re.compile(r"(.+?)((?:\s*\[\d+\])+)(?=\s|$)", re.S)
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,11 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     reason: str = ""
     question: str = ""
-    generator: str = "extractive"
     retrieved: tuple[RetrievedChunk, ...] = field(default=())
-    # what a generating model said that did not pass verification, with the reason
+    # Internal (server log and evals, never the public dict): which path answered
+    # ("extractive", "openai:<model>", "extractive (fallback: ...)") and what a generating
+    # model said that did not pass verification, with the reason.
+    generator: str = "extractive"
     dropped: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
@@ -62,6 +67,7 @@ class Answer:
             raise ValueError("every [n] in the text needs a citation, and every citation a [n]")
 
     def to_dict(self) -> dict:
+        """The public answer (/ask, the chat): what the articles say, never model internals."""
         return {
             "status": self.status,
             "answer": self.answer,
@@ -69,15 +75,37 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "reason": self.reason,
             "question": self.question,
-            "generator": self.generator,
             "retrieved": [r.to_dict() for r in self.retrieved],
-            "dropped": list(self.dropped),
         }
+
+    def to_record(self) -> dict:
+        """The public answer plus how it was made (for the evals and the server log)."""
+        return {**self.to_dict(), "generator": self.generator, "dropped": list(self.dropped)}
 
 
 def cited_numbers(text: str) -> list[int]:
     """The [n] markers in a text, in order of appearance."""
     return [int(n) for n in _MARKER.findall(text)]
+
+
+def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Answer text -> (sentence, its [n] numbers); a sentence without a marker gets []."""
+    # "…five days [1]." and "…five days. [1]" read the same
+    text = re.sub(r"((?:\s*\[\d+\])+)\s*([.!?])", r"\2\1", text)
+    pieces: list[tuple[str, list[int]]] = []
+    at = 0
+    for match in _MARKED.finditer(text):
+        before = text[at:match.start()].strip()
+        if before:
+            pieces.append((before, []))
+        body = match.group(1).strip()
+        *uncited, last = split_sentences(body) or [body]
+        pieces.extend((s, []) for s in uncited)
+        pieces.append((last, cited_numbers(match.group(2))))
+        at = match.end()
+    if text[at:].strip():
+        pieces.append((text[at:].strip(), []))
+    return pieces
 
 
 def join_cited(sentences: list[tuple[str, int]]) -> str:

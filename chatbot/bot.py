@@ -91,9 +91,8 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
     if settings.answerer != "extractive":
         from chatbot.generative import VerifiedLLMAnswerer, build_chat_model
 
-        answerer = VerifiedLLMAnswerer(
-            chat_model or build_chat_model(settings), extractive, embeddings,
-            name=f"{settings.answerer}:{settings.llm_model or 'model'}")
+        answerer = VerifiedLLMAnswerer(chat_model or build_chat_model(settings), extractive,
+                                       settings)
     chain = build_chain(answerer, SafetyPatterns.load(), messages,
                         settings.max_question_chars)
     articles = [ArticleInfo(c.article_id, c.article_title, c.publisher, c.medical_reviewer,

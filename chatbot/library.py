@@ -96,9 +96,14 @@ class Library:
     def average_length(self) -> float:
         return self._statistics.average_length
 
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word the articles use, as written."""
+        return self._statistics.vocabulary
+
     @cached_property
     def speller(self) -> Speller:
-        return Speller.of(self._statistics.vocabulary)
+        return Speller.of(self.words)
 
     @cached_property
     def profiles(self) -> dict[str, ArticleProfile]:

@@ -35,6 +35,9 @@ class Settings:
     # each message) are ignored before any work.
     max_history_turns: int = 10
     max_answer_sentences: int = 3
+    # An LLM's answer: at most this many verified sentences and characters (the rest dropped).
+    llm_max_sentences: int = 4
+    max_answer_chars: int = 1200
     # "extractive" (default, no LLM) | "openai" (any OpenAI-compatible server) | "ollama"
     answerer: str = "extractive"
     llm_model: str = ""
@@ -98,6 +101,8 @@ _FIELD_KINDS = {
     "max_question_chars": int,
     "max_history_turns": int,
     "max_answer_sentences": int,
+    "llm_max_sentences": int,
+    "max_answer_chars": int,
     "answerer": str,
     "llm_model": str,
     "llm_base_url": str,

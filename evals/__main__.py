@@ -1,4 +1,5 @@
-"""`python -m evals run` · `library` · `compare OLD NEW` · `accept CASE_ID` · `from-feedback`.
+"""`python -m evals run` · `library` · `faithfulness` · `fit-verifier` · `compare OLD NEW` ·
+`accept CASE_ID` · `from-feedback`.
 
 Runs the cases in evals/cases.jsonl through exactly what the chat window calls.
 Exit codes: 0 at or above the bar, 1 below it (a regression or a figure under its minimum;
@@ -46,6 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     fit = commands.add_parser("fit", help="fit the answerer on the library's fit cases and "
                               "write chatbot/data/fitted.json")
     fit.add_argument("--out", type=Path, help="where to write (default: the packaged file)")
+    faith = commands.add_parser("faithfulness", help="judge the LLM verifier on the labelled "
+                                "faithfulness set, per kind, fit and holdout")
+    faith.add_argument("--check", action="store_true",
+                       help="kept for scripts: failing below the bar is the default now")
+    faith.add_argument("--no-fail", action="store_true",
+                       help="exit 0 even when holdout figures miss evals/faithfulness/gate.toml")
+    faith.add_argument("--fit-errors", action="store_true",
+                       help="list the fit items the verifier gets wrong (holdout only counts)")
+    faith.add_argument("--out", type=Path, help="report folder (default evals/runs/"
+                       "faithfulness-<time>)")
+    commands.add_parser("fit-verifier", help="fit the verifier's thresholds on the fit items "
+                        "and write chatbot/data/verifier.json")
     cmp = commands.add_parser("compare", help="list regressions and improvements")
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)
@@ -58,13 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     accept.add_parser(commands)
     args = parser.parse_args(argv)
     return {"run": _run, "library": _library, "fit": _fit, "compare": _compare,
+            "faithfulness": _faithfulness, "fit-verifier": _fit_verifier,
             "from-feedback": _from_feedback, "accept": accept.main}[args.command](args)
 
 
 def _run(args) -> int:
     from chatbot import IndexNotFoundError, load_chatbot
     from chatbot.corpus import article_paths
-    from chatbot.embedding import text_similarity
     from chatbot.indexing import load_corpus
     from evals import gate, report
     from evals.compare import compare
@@ -83,10 +96,9 @@ def _run(args) -> int:
         return 2
     articles, _ = load_corpus(article_paths(settings.corpus_dir))
     corpus_text = "\n\n".join(a.body for a in articles)
-    similarity = text_similarity(bot.embeddings)
 
     started = dt.datetime.now(dt.UTC)
-    results = run_cases(bot, cases, corpus_text, similarity)
+    results = run_cases(bot, cases, corpus_text)
     summary = summarise(results)
     case_dicts = [r.to_dict() for r in results]
     regressions: list[str] = []
@@ -190,6 +202,53 @@ def _fit(args) -> int:
     fit.write(fitted, out)
     print(json.dumps({"thresholds": fitted["thresholds"], **fitted["meta"]}, indent=1))
     print(f"Wrote {out}")
+    return 0
+
+
+def _faithfulness(args) -> int:
+    import json
+
+    from chatbot.verification import Verifier
+    from evals import faithfulness as fa
+    from evals.library_run import load_library_articles
+    from evals.split import FIT, Split
+
+    articles = load_library_articles()
+    items, problems = fa.load_items(articles)
+    for problem in problems:
+        print(f"left out: {problem}")
+    verifier = Verifier()
+    outcomes = fa.judge(items, verifier, Split.load(), fa.vocabulary(list(articles.values())),
+                        fa.name_terms(articles))
+    sides = fa.by_side(outcomes)
+    print(fa.text_table(sides))
+    if args.fit_errors:
+        print("\nFit items judged wrongly:\n  " + "\n  ".join(fa.wrong(outcomes, FIT)))
+    reasons = fa.gate(sides)
+    started = dt.datetime.now(dt.UTC)
+    out = args.out or HERE / "runs" / ("faithfulness-" + started.strftime("%Y%m%d-%H%M%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(
+        {"thresholds": verifier.thresholds.to_dict(), "left_out": problems, "sides": sides,
+         "gate": reasons,
+         "items": [{"id": o.item.id, "side": o.side, "kind": o.item.kind,
+                    "accepted": o.accepted, "reason": o.verdict.reason, "quote": o.verdict.quote}
+                   for o in outcomes]}, indent=1), encoding="utf-8")
+    print(f"Report: {out / 'report.json'}")
+    if reasons:
+        print("Below the bar:\n  " + "\n  ".join(reasons))
+    return 1 if reasons and not args.no_fail else 0
+
+
+def _fit_verifier(args) -> int:
+    import json
+
+    from evals import fit_verifier
+    from evals.library_run import load_library_articles
+
+    result = fit_verifier.run(load_library_articles())
+    print(json.dumps({"thresholds": result["thresholds"],
+                      **{k: v for k, v in result["meta"].items() if k != "steps"}}, indent=1))
     return 0
 
 

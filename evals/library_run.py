@@ -97,7 +97,7 @@ def library_index(embeddings, settings: Settings | None = None,
 def run_case(bot, case: Case, blocks: list[list[str]], corpus_text: str,
              split: str) -> tuple[lm.LibraryOutcome, dict]:
     started = time.perf_counter()
-    answer = bot.ask(case.question, history=case.history).to_dict()
+    answer = bot.ask(case.question, history=case.history).to_record()
     latency = (time.perf_counter() - started) * 1000
     status = metrics.status_correct(answer, case.expected_status)
     facts = metrics.fact_recall(answer, case.expected_facts)

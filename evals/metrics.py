@@ -6,11 +6,18 @@ can be tested on hand-made good and bad answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import asdict, dataclass
 
-from chatbot.answer import ANSWERED, cited_numbers
-from chatbot.verification import SUPPORT_THRESHOLD, cited_sentences, support_score
+from chatbot.answer import ANSWERED, cited_numbers, cited_sentences
+
+# citation_support grades the LLM verifier, so it must not share its code: a plain measure of
+# its own (word containment), deliberately simpler than the verifier's checks.
+CONTAINMENT = 0.8  # share of a sentence's words that must be in the quote it cites
+_WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+_FUNCTION_WORDS = frozenset("""a an the of to in on at by for with from and or but is are was
+were be been it its this that these those as so than then there their they them you your
+can may will would could should do does did has have had not no""".split())
 
 
 @dataclass(frozen=True)
@@ -94,9 +101,12 @@ def citation_markers(answer: dict) -> MetricResult:
                         "markers and citations match" if not problems else "; ".join(problems))
 
 
-def citation_support(answer: dict, similarity: Callable[[str, str], float],
-                     threshold: float = SUPPORT_THRESHOLD) -> MetricResult:
-    """Each answer sentence must cite a quote that supports it (score >= threshold)."""
+def citation_support(answer: dict, threshold: float = CONTAINMENT) -> MetricResult:
+    """Each answer sentence cites a quote that contains it: every number of the sentence, and
+    at least `threshold` of its other words (plural 's' aside), are in the cited quote.
+
+    A verbatim quote scores 1.0; a paraphrase scores the share of its words the quote has.
+    """
     if answer["status"] != ANSWERED:
         return MetricResult("citation_support", 1.0, True, "not an answer")
     quotes = {c["n"]: c["quote"] for c in answer["citations"]}
@@ -106,8 +116,8 @@ def citation_support(answer: dict, similarity: Callable[[str, str], float],
             problems.append(f"uncited: {sentence[:60]!r}")
             scores.append(0.0)
             continue
-        best = max((support_score(sentence, quotes[n], similarity) for n in numbers
-                    if n in quotes), default=0.0)
+        best = max((containment(sentence, quotes[n]) for n in numbers if n in quotes),
+                   default=0.0)
         scores.append(best)
         if best < threshold:
             problems.append(f"weak support ({best:.2f}) for {sentence[:60]!r}")
@@ -115,6 +125,20 @@ def citation_support(answer: dict, similarity: Callable[[str, str], float],
     return MetricResult("citation_support", value, not problems,
                         f"every sentence supported (min {value:.2f})" if not problems
                         else "; ".join(problems))
+
+
+def containment(sentence: str, quote: str) -> float:
+    """0..1: the share of the sentence's words found in the quote; 0 if a number is not."""
+    said, quoted = _bag(sentence), _bag(quote)
+    if any(w[0].isdigit() and w not in quoted for w in said):
+        return 0.0
+    return len(said & quoted) / len(said) if said else 0.0
+
+
+def _bag(text: str) -> set[str]:
+    plain = text.lower().replace("’", "'")
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w
+            for w in _WORD.findall(plain) if w not in _FUNCTION_WORDS}
 
 
 def disclaimer_present(answer: dict, disclaimer: str) -> MetricResult:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from evals import metrics
@@ -44,7 +43,7 @@ class CaseResult:
 
 
 def score(case: Case, answer: dict, corpus_text: str, disclaimer: str,
-          similarity: Callable[[str, str], float], latency_ms: float = 0.0) -> CaseResult:
+          latency_ms: float = 0.0) -> CaseResult:
     """Every metric that applies to this case."""
     results = [
         metrics.status_correct(answer, case.expected_status),
@@ -53,21 +52,20 @@ def score(case: Case, answer: dict, corpus_text: str, disclaimer: str,
         *metrics.retrieval(answer, case.expected_sections),
         metrics.citations_verbatim(answer, corpus_text),
         metrics.citation_markers(answer),
-        metrics.citation_support(answer, similarity),
+        metrics.citation_support(answer),
         metrics.disclaimer_present(answer, disclaimer),
     ]
     return CaseResult(case, answer, tuple(results), latency_ms)
 
 
-def run_cases(bot, cases: list[Case], corpus_text: str,
-              similarity: Callable[[str, str], float]) -> list[CaseResult]:
+def run_cases(bot, cases: list[Case], corpus_text: str) -> list[CaseResult]:
     out = []
     for case in cases:
         started = time.perf_counter()
-        answer = bot.ask(case.question, history=case.history).to_dict()
+        # the public answer plus how it was made (generator, dropped): evals see internals
+        answer = bot.ask(case.question, history=case.history).to_record()
         elapsed = (time.perf_counter() - started) * 1000
-        out.append(score(case, answer, corpus_text, bot.messages.disclaimer, similarity,
-                         elapsed))
+        out.append(score(case, answer, corpus_text, bot.messages.disclaimer, elapsed))
     return out
 
 

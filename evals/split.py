@@ -12,8 +12,19 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from evals.cases import Case
+
+
+class Labelled(Protocol):
+    """Anything split by article and id: a library case, a faithfulness item."""
+
+    id: str
+    article: str
+
+
+L = TypeVar("L", bound=Labelled)
 
 LIBRARY = Path(__file__).resolve().parent / "library"
 DEFAULT_SPLIT = LIBRARY / "split.toml"
@@ -31,8 +42,8 @@ class Split:
         return cls(frozenset(data.get("holdout_articles", ())),
                    dict(data.get("holdout_one_in", {})))
 
-    def of(self, case: Case) -> str:
-        """`fit` or `holdout` for one case."""
+    def of(self, case: Labelled) -> str:
+        """`fit` or `holdout` for one case (or any labelled item with an article and id)."""
         if case.article in self.holdout_articles:
             return HOLDOUT
         every = self.holdout_one_in.get(case.article)
@@ -40,7 +51,7 @@ class Split:
             return HOLDOUT
         return FIT
 
-    def select(self, cases: list[Case], side: str) -> list[Case]:
+    def select(self, cases: list[L], side: str) -> list[L]:
         return [c for c in cases if self.of(c) == side]
 
 

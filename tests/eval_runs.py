@@ -24,12 +24,6 @@ URGENT = "This may be an emergency: call your local emergency number now."
 MARKUP = '<img src="x" onerror="alert(1)"><b>bold</b>'
 
 
-def word_overlap(a: str, b: str) -> float:
-    """Stands in for embedding similarity: Jaccard of words."""
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return len(wa & wb) / len(wa | wb)
-
-
 def answered(*quotes: str, article: str = "ivig") -> Answer:
     text = " ".join(f"{q} [{n}]" for n, q in enumerate(quotes, start=1))
     return Answer("answered", text, DISCLAIMER, tuple(
@@ -75,8 +69,8 @@ def product_run(answers: dict[str, Answer], started: str, gate: tuple[str, ...] 
     results = []
     for line, data in enumerate(PRODUCT_CASES, start=1):
         case = parse_case(json.dumps(data), line)
-        results.append(runner.score(case, answers[case.id].to_dict(), ARTICLE, DISCLAIMER,
-                                    word_overlap, latency_ms=12.34567))
+        results.append(runner.score(case, answers[case.id].to_record(), ARTICLE, DISCLAIMER,
+                                    latency_ms=12.34567))
     return {"meta": {"started": started, "generator": "extractive", "gate": list(gate)},
             "summary": runner.summarise(results), "cases": [r.to_dict() for r in results]}
 

@@ -15,7 +15,7 @@ from evals.runner import score
 from evals.split import HOLDOUT, Split
 
 from .conftest import ROOT
-from .eval_runs import DISCLAIMER, answered, refused, word_overlap
+from .eval_runs import DISCLAIMER, answered, refused
 
 CASES = ROOT / "evals" / "cases.jsonl"
 LIBRARY_CASES = ROOT / "evals" / "library" / "cases"
@@ -32,7 +32,7 @@ def cases(tmp_path) -> Path:
 def _run_folder(tmp_path: Path, case_file: Path, case_id: str, answer) -> Path:
     """A run folder whose report holds this case answered with `answer`."""
     case = next(c for c in load_cases(case_file) if c.id == case_id)
-    row = score(case, answer.to_dict(), "", DISCLAIMER, word_overlap).to_dict()
+    row = score(case, answer.to_record(), "", DISCLAIMER).to_dict()
     run = tmp_path / "runs" / "20260102-100000"
     run.mkdir(parents=True)
     (run / "report.json").write_text(json.dumps({"meta": {}, "summary": {}, "cases": [row]}),
@@ -80,7 +80,7 @@ def test_accepting_rewrites_only_that_case_and_records_who_when_why(tmp_path, ca
     assert record["was"] == {"expected_facts": [["can’t be done at home"]]}
     # The case now expects that answer, and the file still loads.
     case = parse_case(after[at].decode())
-    assert score(case, new_answer.to_dict(), GIVEN_WHERE, DISCLAIMER, word_overlap).passed
+    assert score(case, new_answer.to_record(), GIVEN_WHERE, DISCLAIMER).passed
     assert len(load_cases(cases)) == len(load_cases(CASES))
 
 

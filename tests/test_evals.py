@@ -16,12 +16,6 @@ QUOTE = ("One of the main benefits of IVIG is that it begins working in one to f
          "treat AIHA.")
 
 
-def word_overlap(a: str, b: str) -> float:
-    """A stand-in for embedding similarity in these unit tests: Jaccard of words."""
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return len(wa & wb) / len(wa | wb)
-
-
 def answer(text, citations, status="answered", disclaimer="D", retrieved=()):
     return {"status": status, "answer": text, "disclaimer": disclaimer,
             "citations": [{"n": n, "quote": q, "section": "S", "source": "A", "chunk_id": "c"}
@@ -37,7 +31,7 @@ def test_good_answer_passes_every_metric():
         "id": "t", "category": "plain", "question": "How fast?", "expected_status": "answered",
         "expected_facts": [["one to five days"]], "expected_sections": ["Pros"],
         "must_not_contain": ["at home"]}))
-    result = score(case, GOOD, ARTICLE, "D", word_overlap)
+    result = score(case, GOOD, ARTICLE, "D")
     assert result.passed, [m.reason for m in result.failures]
 
 
@@ -67,13 +61,25 @@ def test_markers_and_citations_must_match():
 
 def test_support_catches_a_wrong_number_and_an_invented_sentence():
     wrong_number = answer("IVIG begins working in 50 days. [1]", [(1, QUOTE)])
-    assert not metrics.citation_support(wrong_number, word_overlap).passed
+    assert not metrics.citation_support(wrong_number).passed
     invented = answer(f"{QUOTE} [1] IVIG can be given at home. [1]", [(1, QUOTE)])
-    result = metrics.citation_support(invented, word_overlap)
+    result = metrics.citation_support(invented)
     assert not result.passed and "given at home" in result.reason
     uncited = answer(f"{QUOTE} [1] It is always safe.", [(1, QUOTE)])
-    assert "uncited" in metrics.citation_support(uncited, word_overlap).reason
-    assert metrics.citation_support(GOOD, word_overlap).passed
+    assert "uncited" in metrics.citation_support(uncited).reason
+    assert metrics.citation_support(GOOD).passed
+    close = answer("IVIG begins working in one to five days to treat AIHA. [1]", [(1, QUOTE)])
+    assert metrics.citation_support(close).passed
+
+
+def test_the_support_metric_shares_no_code_with_the_verifier_it_grades():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(metrics))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any("verification" in m or "claims" in m or "terms" in m for m in imported)
 
 
 def test_retrieval_hit_and_mrr():
@@ -135,7 +141,7 @@ def test_compare_and_gate_report_regressions():
 def test_html_report_shows_failures_with_reasons():
     case = parse_case(json.dumps({"id": "t1", "category": "plain", "question": "<b>q</b>",
                                   "expected_status": "abstained"}))
-    result = score(case, GOOD, ARTICLE, "D", word_overlap)
+    result = score(case, GOOD, ARTICLE, "D")
     summary = summarise([result])
     assert summary["generators"] == {"extractive": summary["overall"]}
     page = viewer.render({"meta": {}, "summary": summary, "cases": [result.to_dict()]})

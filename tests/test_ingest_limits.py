@@ -9,6 +9,7 @@ from chatbot.answering import ExtractiveAnswerer, Scored, Trace
 from chatbot.chunking import _cut, chunk_article
 from chatbot.corpus import Article, Section, load_article, without_control_characters
 from chatbot.routing import Route
+from chatbot.selection import SelectionThresholds
 from chatbot.units import Unit
 
 
@@ -53,8 +54,13 @@ def _scored(article: str, index: int, text: str, p: float) -> Scored:
 
 
 class _Models:
+    """Every sentence likely enough to be quoted."""
+
     def threshold(self, name: str) -> float:
         return 0.1
+
+    def selection(self, max_sentences: int) -> SelectionThresholds:
+        return SelectionThresholds(0.1, 0.1, 0.1, max_sentences)
 
 
 def test_a_sentence_in_two_articles_is_quoted_once():

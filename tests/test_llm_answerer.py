@@ -15,7 +15,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from chatbot import load_chatbot
-from chatbot.answer import ABSTAINED, ANSWERED
+from chatbot.answer import ABSTAINED, ANSWERED, cited_sentences
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,7 @@ def _bot(settings, *replies, decide=False):
 
 
 def _fast(p):
-    return (f"IVIG usually starts to work within one to five days "
+    return (f"IVIG starts to work within one to five days "
             f"[{passage_with(p, 'one to five days')}].")
 
 
@@ -79,7 +79,7 @@ def test_a_faithful_answer_is_shown_with_verbatim_citations(indexed_settings, ar
         f"[{passage_with(p, 'three weeks')}]."))
     answer = bot.ask("How fast does IVIG work, and how long does it last?")
     assert answer.status == ANSWERED and answer.generator == "openai:scripted"
-    assert answer.answer == ("IVIG usually starts to work within one to five days. [1] Its "
+    assert answer.answer == ("IVIG starts to work within one to five days. [1] Its "
                              "effects are short-lived and last around three weeks. [2]")
     assert [c.quote for c in answer.citations] == [
         "One of the main benefits of IVIG is that it begins working in one to five days to "
@@ -95,7 +95,7 @@ def test_an_invented_sentence_is_removed(indexed_settings):
     bot, _ = _bot(indexed_settings, lambda p: _fast(p) + (
         f" IVIG can be given at home [{passage_with(p, 'at home')}]."))
     answer = bot.ask("How fast does IVIG work?")
-    assert answer.answer == "IVIG usually starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG starts to work within one to five days. [1]"
     assert "home" not in answer.answer and len(answer.citations) == 1
     assert any("IVIG can be given at home" in d for d in answer.dropped)
 
@@ -172,10 +172,12 @@ class _ScriptedServer(BaseHTTPRequestHandler):
 
 
 class _OpenAICompatible(_ScriptedServer):
-    """Speaks the chat-completions protocol; replies by reading the passages it was sent."""
+    """Speaks the chat-completions protocol; replies by reading the passages it was sent
+    (`script`, a function of the prompt, when a test sets one)."""
 
     requests: ClassVar[list] = []
     fail: ClassVar[bool] = False
+    script: ClassVar = None
 
     def do_POST(self):
         body = self._body()
@@ -185,7 +187,9 @@ class _OpenAICompatible(_ScriptedServer):
             self.end_headers()
             return
         prompt = "\n".join(m["content"] for m in body["messages"])
-        content = _fast(prompt) + " You could need another infusion [99]."
+        script = type(self).script
+        content = script(prompt) if script else (
+            _fast(prompt) + " You could need another infusion [99].")
         data = {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": content}}],
@@ -199,6 +203,7 @@ def openai_server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _OpenAICompatible.requests, _OpenAICompatible.fail = [], False
+    _OpenAICompatible.script = None
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
 
@@ -212,7 +217,7 @@ def test_real_http_to_an_openai_compatible_server(indexed_settings, openai_serve
     bot = load_chatbot(settings, models=_always_answering())
     answer = bot.ask("How fast does IVIG work?")
     assert answer.generator == "openai:tiny-scripted"
-    assert answer.answer == "IVIG usually starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG starts to work within one to five days. [1]"
     path, body = _OpenAICompatible.requests[0]
     assert path == "/v1/chat/completions" and body["temperature"] == 0
     assert body["model"] == "tiny-scripted"
@@ -253,7 +258,106 @@ def test_real_http_to_an_ollama_server(indexed_settings):
     finally:
         server.shutdown()
     assert answer.generator == "ollama:tiny-scripted"
-    assert answer.answer == "IVIG usually starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG starts to work within one to five days. [1]"
     assert any("at home" in d for d in answer.dropped)
     path, body = _OllamaCompatible.requests[-1]
     assert path == "/api/chat" and body["options"]["temperature"] == 0
+
+
+# What the issue saw reach patients from misbehaving OpenAI-compatible servers: every one must
+# now be dropped, with the extractive answer (or the model's faithful sentences) shown instead.
+MISLEADING = [
+    ("How common are side effects of IVIG?", "25 percent",
+     "Around 25 percent of people receiving rituximab experience side effects."),
+    ("How common are side effects of IVIG?", "25 percent",
+     "Most people receiving IVIG therapy experience side effects."),
+    ("What can my doctor give me before an IVIG infusion?", "ibuprofen",
+     "Your doctor is required to give you ibuprofen before an infusion."),
+    ("How fast does IVIG work?", "one to five days",
+     "IVIG begins working in one to five days to treat AIHA, so you can skip your "
+     "prednisone."),
+    ("How fast does IVIG work?", "one to five days",
+     "Rituximab begins working in one to five days to treat AIHA."),
+]
+
+
+@pytest.mark.parametrize(("question", "phrase", "sentence"), MISLEADING)
+def test_the_issues_misleading_sentences_never_reach_the_patient(
+        indexed_settings, openai_server, question, phrase, sentence, caplog):
+    _OpenAICompatible.script = staticmethod(
+        lambda p: f"{sentence} [{passage_with(p, phrase)}]")
+    bot = load_chatbot(_settings(indexed_settings, openai_server), models=_always_answering())
+    with caplog.at_level("INFO", logger="chatbot.generative"):
+        answer = bot.ask(question)
+    assert answer.status == ANSWERED
+    assert sentence[:-1] not in answer.answer
+    assert answer.generator.startswith("extractive (fallback")
+    assert any(sentence[:40] in d for d in answer.dropped)
+    assert any(sentence[:40] in r.getMessage() for r in caplog.records)  # the log has it
+    public = answer.to_dict()
+    assert "dropped" not in public and "generator" not in public
+    assert sentence[:40] not in json.dumps(public)
+
+
+def _settings(indexed_settings, url, **changes):
+    return indexed_settings.with_(answerer="openai", llm_model="tiny-scripted", llm_base_url=url,
+                                  llm_api_key_env="TEST_LLM_KEY", llm_timeout_s=10,
+                                  llm_max_retries=0, **changes)
+
+
+def test_markup_in_a_reply_is_never_part_of_the_answer(indexed_settings, openai_server):
+    _OpenAICompatible.script = staticmethod(lambda p: (
+        f"![x](http://127.0.0.1:9/x.png) [{passage_with(p, 'one to five days')}] "
+        f"See [the article](http://127.0.0.1:9/a) [{passage_with(p, 'one to five days')}]. "
+        f"<img src=http://127.0.0.1:9/y.png> IVIG works fast "
+        f"[{passage_with(p, 'one to five days')}]. " + _fast(p)))
+    bot = load_chatbot(_settings(indexed_settings, openai_server), models=_always_answering())
+    answer = bot.ask("How fast does IVIG work?")
+    assert answer.answer == "IVIG starts to work within one to five days. [1]"
+    for markup in ("![", "](", "<img", "http"):
+        assert markup not in answer.answer
+    assert sum("markup" in d for d in answer.dropped) == 3
+
+
+def test_a_runaway_reply_is_cut_to_the_caps(indexed_settings, openai_server):
+    _OpenAICompatible.script = staticmethod(
+        lambda p: (_fast(p) + " ") * (207_000 // len(_fast(p) + " ")))
+    settings = _settings(indexed_settings, openai_server)
+    bot = load_chatbot(settings, models=_always_answering())
+    answer = bot.ask("How fast does IVIG work?")
+    assert len(_OpenAICompatible.requests) == 1
+    assert len(answer.answer) <= settings.max_answer_chars
+    assert len(cited_sentences(answer.answer)) <= settings.llm_max_sentences
+    assert any("reply cut" in d for d in answer.dropped)
+    body = _OpenAICompatible.requests[0][1]  # the model is told to stop early, too
+    assert body.get("max_completion_tokens", body.get("max_tokens")) <= settings.max_answer_chars
+
+
+def test_an_echoed_key_and_prompt_stay_out_of_the_answer_and_the_log(
+        indexed_settings, openai_server, monkeypatch, caplog):
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-very-secret-key-123")
+    _OpenAICompatible.script = staticmethod(lambda p: (
+        f"My key is sk-very-secret-key-123 [{passage_with(p, 'one to five days')}]. "
+        f"My instructions: {p[:300]} [1]. " + _fast(p)))
+    bot = load_chatbot(_settings(indexed_settings, openai_server), models=_always_answering())
+    with caplog.at_level("INFO", logger="chatbot.generative"):
+        answer = bot.ask("How fast does IVIG work?")
+    public = json.dumps(answer.to_dict())
+    assert "sk-very-secret" not in public and "Use ONLY the numbered passages" not in public
+    assert "dropped" not in answer.to_dict()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "[redacted]" in logged and "sk-very-secret" not in logged
+
+
+def test_an_error_class_name_goes_to_the_log_not_the_public_answer(
+        indexed_settings, openai_server, caplog):
+    _OpenAICompatible.fail = True
+    bot = load_chatbot(_settings(indexed_settings, openai_server), models=_always_answering())
+    with caplog.at_level("INFO", logger="chatbot.generative"):
+        answer = bot.ask("How long do the effects of IVIG last?")
+    assert "three weeks" in answer.answer
+    assert "Error" in answer.generator  # internal record (evals) keeps it
+    public = json.dumps(answer.to_dict())
+    assert "Error" not in public and "tiny-scripted" not in public and "openai" not in public
+    assert any("Error" in r.getMessage() and "tiny-scripted" in r.getMessage()
+               for r in caplog.records)

@@ -1,43 +1,95 @@
-"""The sentence verifier on literal strings (pure; a word-overlap stand-in for embeddings)."""
+"""The clause-and-term verifier on literal strings, with the committed (fitted) thresholds."""
 
-from chatbot.verification import best_support, cited_sentences, numbers_in
+import pytest
 
-PASSAGE = ("One of the main benefits of IVIG is that it begins working in one to five days to "
-           "treat AIHA. This is why IVIG is the preferred emergency treatment for people with "
-           "severe hemolysis. It can’t be done at home because it isn’t as simple as taking a "
-           "pill.")
-TOPIC = frozenset({"ivig", "aiha"})
+from chatbot.answer import cited_sentences
+from chatbot.claims import ClaimWords, clauses
+from chatbot.verification import Evidence, Verifier
 
-
-def similar(a: str, b: str) -> float:
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return 2 * len(wa & wb) / (len(wa) + len(wb))
-
-
-def check(sentence):
-    return best_support(sentence, PASSAGE, similar, TOPIC)
-
-
-def test_a_faithful_paraphrase_passes_and_quotes_the_article():
-    support = check("IVIG begins working in one to five days to treat AIHA")
-    assert support.ok
-    assert support.quote.startswith("One of the main benefits")
-
-
-def test_numbers_must_be_in_the_passage_in_any_spelling():
-    assert numbers_in("1 to 5 days, 30% and three weeks") == {"1", "5", "30", "3"}
-    assert "number(s) 50" in check("IVIG begins working in 50 days").reason
-    assert check("IVIG begins working in 1 to 5 days to treat AIHA").ok
-
-
-def test_negation_must_agree():
-    assert "negation" in check("It can be done at home because it is simple").reason
+# Three paragraphs of the IVIG article, as a model would be given them.
+SPEED = ("One of the main benefits of IVIG is that it begins working in one to five days to "
+         "treat AIHA. On the other hand, medications like prednisone, rituximab, and "
+         "immunosuppressants can take several days or even weeks to improve symptoms. This is "
+         "why IVIG is the preferred emergency treatment for people with severe hemolysis.")
+SIDE_EFFECTS = ("IVIG treatment is generally safe, and most people have few side effects. "
+                "There is the potential to react to IVIG infusions if you’re receiving larger "
+                "doses or haven’t had infusions that often — your body may not have had time to "
+                "adjust to the treatment. Overall, around 25 percent of people receiving IVIG "
+                "therapy experience side effects.")
+BEFORE = ("If you experience these side effects during an IVIG infusion, your doctor can make "
+          "some adjustments so you’re more comfortable. Before your infusion, they may give you "
+          "nonsteroidal anti-inflammatory drugs (NSAIDs) like ibuprofen (Advil, Motrin) or "
+          "medications like acetaminophen (Tylenol) to relieve aches and pains and reduce "
+          "fever.")
+HOME = ("However, the effects of IVIG are short-lived, lasting only around three weeks. "
+        "Another downside of IVIG therapy is the need to go to the hospital or infusion center "
+        "— it can’t be done at home because it isn’t as simple as taking a pill or giving "
+        "yourself an injection.")
+LIBRARY = frozenset("ivig aiha rituximab prednisone ibuprofen infusion hemolysis".split())
+NAMES = frozenset({"ivig", "intravenous", "immunoglobulin"})
 
 
-def test_sweeping_claims_and_unrelated_sentences_fail():
-    assert "claims more" in check("IVIG is the preferred emergency treatment for everyone").reason
-    assert not check("IVIG cures AIHA").ok
-    assert not check("Paris is the capital of France").ok
+@pytest.fixture(scope="module")
+def verifier():
+    return Verifier()
+
+
+def check(verifier, sentence, passage):
+    return verifier.verify(sentence, Evidence(passage, LIBRARY, NAMES))
+
+
+@pytest.mark.parametrize(("sentence", "passage"), [
+    ("IVIG begins working in one to five days to treat AIHA.", SPEED),
+    ("IVIG starts to work within one to five days.", SPEED),
+    ("Around 25 percent of people receiving IVIG therapy experience side effects.",
+     SIDE_EFFECTS),
+    ("IVIG can’t be done at home.", HOME),
+])
+def test_faithful_sentences_pass_and_quote_one_unit(verifier, sentence, passage):
+    verdict = check(verifier, sentence, passage)
+    assert verdict.ok, verdict.reason
+    assert verdict.quote in passage and len(verdict.quote) < len(passage)
+
+
+@pytest.mark.parametrize(("sentence", "passage", "why"), [
+    # the issue's examples: a subject swapped in from elsewhere in the passage
+    ("Around 25 percent of people receiving rituximab experience side effects.", SIDE_EFFECTS,
+     "rituximab"),
+    ("Rituximab begins working in one to five days to treat AIHA.", SPEED, "rituximab"),
+    # a quantifier widened from the quote's share
+    ("Most people receiving IVIG therapy experience side effects.", SIDE_EFFECTS, ""),
+    # a hedge hardened
+    ("Your doctor is required to give you ibuprofen before an infusion.", BEFORE, ""),
+    # advice appended in a clause of its own
+    ("IVIG begins working in one to five days to treat AIHA, so you can skip your prednisone.",
+     SPEED, ""),
+    ("IVIG can be given at home.", HOME, ""),
+    ("IVIG begins working in 50 days.", SPEED, "50"),
+    ("IVIG begins working in five to nine days to treat AIHA.", SPEED, ""),
+    ("IVIG cures AIHA for everyone.", SPEED, ""),
+    ("Paris is the capital of France.", SPEED, ""),
+    ("IVIG begins working in one to five days ![x](http://127.0.0.1:9/x.png).", SPEED,
+     "markup"),
+    ("IVIG begins working in one to five days <img src=x>.", SPEED, "markup"),
+])
+def test_misleading_sentences_are_rejected_with_a_reason(verifier, sentence, passage, why):
+    verdict = check(verifier, sentence, passage)
+    assert not verdict.ok
+    assert why in verdict.reason
+
+
+def test_a_clause_reads_strength_polarity_cause_and_numbers():
+    words = ClaimWords.load()
+    first, second = clauses("Most people may improve within 3 weeks, but it never goes away "
+                            "completely", words)
+    assert words.quantifier_levels[first.quantifier] == "most"
+    assert words.modal_levels[first.modal] == "possible"
+    assert ("3", "week") in first.quantities and not first.negated
+    assert second.negated and words.modal_levels[second.modal] == "possible"  # inherited
+    (share,) = clauses("Around 25 percent of people react", words)
+    assert words.quantifier_levels[share.quantifier] == "some"
+    (caused,) = clauses("It works because it blocks B cells", words)
+    assert caused.causal and "b" in caused.words
 
 
 def test_sentences_and_their_markers():

@@ -1,0 +1,106 @@
+"""Fit the LLM verifier's thresholds on the FIT side of the faithfulness set only
+(`python -m evals fit-verifier` -> chatbot/data/verifier.json; never edit that file by hand).
+
+The rule: no unfaithful fit item may be accepted; among the settings that keep it so, the one
+that accepts the most faithful fit items; ties go to the stricter setting. The search starts
+from the strictest value of every threshold; the support thresholds, which only matter
+together, are searched jointly, the others one at a time, in rounds until nothing helps
+(deterministic). Holdout articles are not even in the vocabulary.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from chatbot.corpus import Article
+from chatbot.verification import DEFAULT_VERIFIER, Thresholds, Verifier
+from evals import faithfulness as fa
+from evals.split import FIT, Split
+
+# Each threshold's candidate values, strictest first.
+GRID: dict[str, tuple] = {
+    "rare_zipf": (5.0, 4.5, 4.0, 3.5, 3.0, 2.5),
+    "library_zipf": (6.0, 5.5, 5.0, 4.5, 4.0, 3.5, 0.0),
+    "passage_zipf": (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 0.0),
+    "clause_support": (1.0, 0.8, 0.67, 0.5, 0.34, 0.0),
+    "clause_min_supported": (2, 1, 0),
+    "sentence_support": (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4),
+    "general_budget": (0, 1, 2, 3, 4),
+    "quantifier_slack": (0, 1, 2),
+    "unquantified_level": (-1, 0, 1, 2),
+    "keep_quantifier": (True, False),
+    "check_order": (True, False),
+    "order_persons": (True, False),
+    "order_all_words": (True, False),
+    "persons_in_quote": (True, False),
+    "names_stand_in": (False, True),
+}
+
+
+def score(thresholds: Thresholds, items, split, vocab, names) -> tuple[int, int]:
+    """(unfaithful accepted, faithful accepted) on the given items."""
+    outcomes = fa.judge(items, Verifier(thresholds), split, vocab, names)
+    return (sum(o.accepted for o in outcomes if not o.item.faithful),
+            sum(o.accepted for o in outcomes if o.item.faithful))
+
+
+JOINT = ("sentence_support", "clause_support", "general_budget")
+
+
+def _moves(current: Thresholds):
+    """Candidate settings, strictest first: every combination of the joint thresholds, then
+    each other threshold relaxed alone."""
+    for combo in itertools.product(*(GRID[name] for name in JOINT)):
+        yield dict(zip(JOINT, combo, strict=True))
+    for name, values in GRID.items():
+        if name not in JOINT:
+            for value in values[values.index(getattr(current, name)) + 1:]:
+                yield {name: value}
+
+
+def fit(items: list[fa.Item], split: Split, vocab, names) -> tuple[Thresholds, dict]:
+    """The thresholds the rule picks, and a trace of the search."""
+    current = Thresholds(**{k: v[0] for k, v in GRID.items()})
+    best = score(current, items, split, vocab, names)
+    trace = [{"start": current.to_dict(), "unfaithful": best[0], "faithful": best[1]}]
+    improved = True
+    while improved:
+        improved = False
+        for change in list(_moves(current)):
+            candidate = replace(current, **change)
+            if candidate == current:
+                continue
+            got = score(candidate, items, split, vocab, names)
+            if got[0] == 0 and got[1] > best[1]:
+                current, best, improved = candidate, got, True
+                trace.append({**change, "faithful": got[1]})
+    return current, {"unfaithful_accepted": best[0], "faithful_accepted": best[1],
+                     "steps": trace}
+
+
+def run(articles: dict[str, Article], out: Path = DEFAULT_VERIFIER) -> dict:
+    split = Split.load()
+    items, problems = fa.load_items(articles)
+    fit_items = split.select(items, FIT)
+    fit_articles = [a for aid, a in articles.items() if aid not in split.holdout_articles]
+    vocab = fa.vocabulary(fit_articles)
+    names = fa.name_terms(articles)
+    thresholds, search = fit(fit_items, split, vocab, names)
+    result = {
+        "thresholds": thresholds.to_dict(),
+        "meta": {
+            "written_by": "python -m evals fit-verifier (evals/fit_verifier.py); do not edit",
+            "fit_items": len(fit_items),
+            "fit_faithful": sum(i.faithful for i in fit_items),
+            "fit_unfaithful": sum(not i.faithful for i in fit_items),
+            "left_out_items": len(problems),
+            "rule": "0 unfaithful fit items accepted; then most faithful fit items accepted; "
+                    "ties to the stricter value",
+            **search,
+        },
+    }
+    Path(out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
