@@ -16,15 +16,22 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings.from_env(**overrides)
 
-    from chatbot.feedback import FeedbackStore
-    from chatbot.service import open_service, serving_limits
-    from chatbot.ui import build_app, launch
+    from concurrent.futures import ThreadPoolExecutor
 
-    try:
-        service = open_service(settings)  # answering processes, loaded before we listen
-    except IndexNotFoundError as err:
-        print(err, file=sys.stderr)
-        return 2
+    from chatbot.service import open_service, serving_limits
+
+    with ThreadPoolExecutor(1) as pool:
+        # the answering processes load (index, model) while this one imports Gradio; both are
+        # ready before we listen
+        opening = pool.submit(open_service, settings)
+        from chatbot.feedback import FeedbackStore
+        from chatbot.ui import build_app, launch
+
+        try:
+            service = opening.result()
+        except IndexNotFoundError as err:
+            print(err, file=sys.stderr)
+            return 2
     app = build_app(service, FeedbackStore(settings.feedback_db))
     print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
     try:

@@ -442,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         chroma, chroma_port = start_chroma(work / "chroma")
         env = {**os.environ, "CHATBOT_CHROMA_HOST": "127.0.0.1",
                "CHATBOT_CHROMA_PORT": str(chroma_port),
+               "CHATBOT_INDEX_DIR": str(work / "published"),  # shared by ingest and the app
                "CHATBOT_FEEDBACK_DB": str(work / "feedback.sqlite3")}
         app = None
         try:

@@ -108,7 +108,7 @@ class ExtractiveAnswerer:
     def score_article(self, question: Question, article_id: str, index) -> list[Scored]:
         library = index.library
         article = library.articles[article_id]
-        vectors = library.vectors(article_id, index.store)
+        vectors = library.vectors(article_id)
         embed = self.retriever.embeddings.embed_query
         q = np.asarray(embed(question.corrected), dtype=np.float32)
         ctx = np.asarray(embed(_in_context(question, article_id, library)), dtype=np.float32) \

@@ -34,6 +34,10 @@ class Chatbot:
         self.embeddings = embeddings  # the model, shared with callers that need vectors
         self.answerer = answerer  # the extractive answerer, for the fitting script and evals
 
+    def ready(self) -> None:
+        """Wait until the embedding model, loading in the background, is there."""
+        getattr(self.embeddings, "ready", lambda: None)()
+
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one patient message, reading earlier turns for follow-ups.
 
@@ -63,7 +67,7 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
     settings = settings or Settings.from_env()
     from chatbot.answering import ExtractiveAnswerer
     from chatbot.chain import build_chain
-    from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from chatbot.embedding import CachedEmbeddings, LazyEmbeddings
     from chatbot.lexicon import Lexicon
     from chatbot.model import FittedModels
     from chatbot.retrieval import HybridRetriever
@@ -75,8 +79,10 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
             f"Unknown answerer {settings.answerer!r}: use extractive, openai or ollama."
         )
     store = ChunkStore.open(settings)
-    embeddings = embeddings or CachedEmbeddings(load_embeddings(settings.embedding_model_path,
-                                                                settings.torch_threads))
+    # the model loads in the background while the index opens and the caller (the app) builds
+    # its page; the first question waits for it
+    embeddings = embeddings or CachedEmbeddings(
+        LazyEmbeddings(settings.embedding_model_path, settings.torch_threads).start())
     messages = Messages.load()
     retriever = HybridRetriever.build(store, embeddings, settings.retrieval_k)
     extractive = ExtractiveAnswerer(retriever, Lexicon.load(), models or FittedModels.load(),
@@ -89,10 +95,7 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
                                        settings)
     chain = build_chain(answerer, SafetyPatterns.load(), messages,
                         settings.max_question_chars)
-    articles = {}
-    for chunk in retriever.chunks.values():
-        articles.setdefault(chunk.article_id, ArticleInfo(
-            chunk.article_id, chunk.article_title, chunk.publisher, chunk.medical_reviewer,
-            chunk.date_posted))
-    return Chatbot(chain, messages, tuple(sorted(articles.values(), key=lambda a: a.title)),
+    articles = [ArticleInfo(c.article_id, c.article_title, c.publisher, c.medical_reviewer,
+                            c.date_posted) for c in retriever.chunks.article_heads()]
+    return Chatbot(chain, messages, tuple(sorted(articles, key=lambda a: a.title)),
                    settings, embeddings, extractive)

@@ -84,6 +84,10 @@ class CachedEmbeddings:
                 known[text] = vector
         return [known[t] for t in texts]
 
+    def ready(self) -> None:
+        """Wait until the model is loaded (when it loads in the background)."""
+        getattr(self.inner, "ready", lambda: None)()
+
     def forget_queries(self) -> None:
         """Drop cached question vectors (the benchmark measures uncached questions)."""
         with self._lock:
@@ -97,16 +101,28 @@ class CachedEmbeddings:
 
 
 class LazyEmbeddings:
-    """Loads the model on first use, so an ingest with nothing new to embed stays instant."""
+    """Loads the model on first use, so an ingest with nothing new to embed stays instant;
+    `start()` loads it in the background instead (the app serves its page meanwhile, and the
+    first question waits for the model rather than failing)."""
 
     def __init__(self, model_path: Path | None = None, threads: int | None = None):
         self._args = (model_path, threads)
         self._inner = None
+        self._lock = threading.Lock()
+
+    def start(self) -> LazyEmbeddings:
+        threading.Thread(target=self._model, name="load-embedding-model", daemon=True).start()
+        return self
+
+    def ready(self) -> None:
+        """Wait until the model is loaded."""
+        self._model()
 
     def _model(self):
-        if self._inner is None:
-            self._inner = load_embeddings(*self._args)
-        return self._inner
+        with self._lock:  # a second caller waits for the load under way
+            if self._inner is None:
+                self._inner = load_embeddings(*self._args)
+            return self._inner
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._model().embed_documents(texts)

@@ -17,6 +17,7 @@ from pathlib import Path
 from chatbot.chunking import Chunk, chunk_article
 from chatbot.corpus import Article, ArticleError, article_paths, load_article
 from chatbot.settings import Settings
+from chatbot.snapshot import open_snapshot
 from chatbot.store import PUBLISH_TIMEOUT_S, ChunkStore, IndexNotFoundError, publish
 from chatbot.units import units_of_all
 
@@ -77,17 +78,22 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
     try:  # reading the whole index takes longer than a question may
         live = ChunkStore.open(settings.with_(chroma_timeout_s=PUBLISH_TIMEOUT_S))
         existing = {c.chunk_id: c.metadata for c in live.all_chunks()}
-        existing_units = live.unit_ids()
+        previous = open_snapshot(settings.published_dir, live.version)
     except IndexNotFoundError:
-        live, existing, existing_units = None, {}, set()
+        live, existing, previous = None, {}, None
+    # vectors of the live version, by id (rows of its memory-mapped file: nothing is copied)
+    known = previous.catalog.vector_rows() if previous else {}
     new = [c for cid, c in wanted.items() if cid not in existing]
     moved = [c for cid, c in wanted.items() if cid in existing and existing[cid] != c.metadata()]
     stale = [cid for cid in existing if cid not in wanted]
-    new_units = [u for uid, u in units.items() if uid not in existing_units]
-    if new or moved or stale or new_units or set(existing_units) - set(units):
-        vectors = live.vectors([cid for cid in wanted if cid in existing]) if live else {}
-        unit_vectors = live.unit_vectors([u for u in units if u in existing_units]) \
-            if live else {}
+    new_units = [u for uid, u in units.items() if uid not in known]
+    gone_units = set(known) - set(wanted) - set(units)
+    if new or moved or stale or new_units or gone_units or (live and previous is None):
+        kept = [cid for cid in wanted if cid in existing]
+        vectors = {cid: previous.vectors[known[cid]] for cid in kept if cid in known}
+        if live:  # an index built before vectors were kept beside it
+            vectors.update(live.vectors([cid for cid in kept if cid not in known]))
+        unit_vectors = {uid: previous.vectors[known[uid]] for uid in units if uid in known}
         fresh = embed_texts(embeddings, [(c.chunk_id, c.embedding_text) for c in new]
                             + [(u.unit_id, u.text) for u in new_units], progress)
         vectors.update({cid: fresh[cid] for cid in (c.chunk_id for c in new)})
@@ -110,20 +116,19 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
 
 def embed_texts(embeddings, items: list[tuple[str, str]],
                 progress: bool | None = None) -> dict[str, list[float]]:
-    """Vectors for (id, text) pairs, in batches, with a progress bar on a terminal."""
+    """Vectors for (id, text) pairs, each distinct text embedded once, in batches, with a
+    progress bar on a terminal."""
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if progress is None else progress
-    vectors: dict[str, list[float]] = {}
-    with tqdm(total=len(items), unit="text", desc="Embedding", disable=not show) as bar:
-        for start in range(0, len(items), EMBED_BATCH):
-            batch = items[start:start + EMBED_BATCH]
-            for (key, _), vector in zip(
-                    batch, embeddings.embed_documents([text for _, text in batch]),
-                    strict=True):
-                vectors[key] = vector
+    texts = list(dict.fromkeys(text for _, text in items))  # a repeated heading: once
+    by_text: dict[str, list[float]] = {}
+    with tqdm(total=len(texts), unit="text", desc="Embedding", disable=not show) as bar:
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start:start + EMBED_BATCH]
+            by_text.update(zip(batch, embeddings.embed_documents(batch), strict=True))
             bar.update(len(batch))
-    return vectors
+    return {key: by_text[text] for key, text in items}
 
 
 def ingest_folder(settings: Settings, embeddings, progress: bool | None = None) -> IngestReport:

@@ -1,76 +1,88 @@
 """A BM25 ranking over chunk terms, so exact words ("IgA", "FcRn", "rituximab") are found.
 
-Postings are numpy arrays, so a query touches only the chunks that contain its words and the
-ranking stays fast at 100,000 chunks.
+Built once at ingest with `bm25s` (a sparse matrix of precomputed term scores), saved beside the
+vector index and memory-mapped by every app process: opening it reads no chunk, and a query
+touches only the postings of its words. Scores are classic BM25 (k1 = 1.5, b = 0.75, the
+idf log(1 + (N - df + 0.5) / (df + 0.5))): bm25s's "atire" term weight with Lucene's idf.
+
+The ranker's `bm25_rel` feature (features.py) is not this index: it scores the few dozen
+sentences of one routed article, already in memory, against the library-wide sentence idf that
+ingest computes (catalog.py), with the k1 the ranker was fitted with; a corpus-wide matrix would
+score every sentence of the library to read those few.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from pathlib import Path
 
 import numpy as np
+
+K1, B = 1.5, 0.75
+IDS = "chunk_ids.npy"
 
 
 @dataclass(frozen=True, eq=False)
 class LexicalIndex:
-    ids: tuple[str, ...]
-    postings: dict[str, tuple[np.ndarray, np.ndarray]]  # term -> (chunk numbers, counts)
-    lengths: np.ndarray
-    k1: float = 1.5
-    b: float = 0.75
+    ids: np.ndarray  # row -> chunk id (memory-mapped when opened from disk)
+    bm25: object  # bm25s.BM25, or None for an index of no chunks
 
     @classmethod
     def build(cls, documents: dict[str, list[str]]) -> LexicalIndex:
         """documents: chunk id -> its terms."""
-        ids = tuple(documents)
-        lists: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-        lengths = np.zeros(len(ids), dtype=np.float32)
-        for number, cid in enumerate(ids):
-            counts = Counter(documents[cid])
-            lengths[number] = sum(counts.values())
-            for term, count in counts.items():
-                docs, tfs = lists[term]
-                docs.append(number)
-                tfs.append(count)
-        postings = {t: (np.asarray(d, dtype=np.int32), np.asarray(c, dtype=np.float32))
-                    for t, (d, c) in lists.items()}
-        return cls(ids, postings, lengths)
+        ids = np.array(list(documents), dtype=str)
+        if not len(ids):
+            return cls(ids, None)
+        import bm25s
 
-    @cached_property
-    def vocabulary(self) -> frozenset[str]:
-        return frozenset(self.postings)
+        bm25 = bm25s.BM25(k1=K1, b=B, method="atire", idf_method="lucene")
+        bm25.index([list(terms) for terms in documents.values()], show_progress=False)
+        return cls(ids, bm25)
 
-    @cached_property
-    def _average_length(self) -> float:
-        return float(self.lengths.mean()) if len(self.lengths) else 1.0
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / IDS, self.ids)
+        if self.bm25 is not None:
+            self.bm25.save(str(folder), show_progress=False)
 
-    def document_frequency(self, term: str) -> int:
-        posting = self.postings.get(term)
-        return 0 if posting is None else len(posting[0])
+    @classmethod
+    def open(cls, folder: Path) -> LexicalIndex:
+        """The saved index, memory-mapped: nothing is read per chunk."""
+        ids = np.load(folder / IDS, mmap_mode="r")
+        if not len(ids):
+            return cls(ids, None)
+        import bm25s
+
+        return cls(ids, bm25s.BM25.load(str(folder), mmap=True, show_progress=False,
+                                        verbosity=0))
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
 
     def idf(self, term: str) -> float:
-        n, df = len(self.ids), self.document_frequency(term)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        df = 0
+        if self.bm25 is not None and term in self.bm25.vocab_dict:
+            column = self.bm25.vocab_dict[term]
+            indptr = self.bm25.scores["indptr"]
+            df = int(indptr[column + 1] - indptr[column])
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
     def rank(self, terms: list[str], k: int) -> list[tuple[str, float]]:
-        """Best-scoring chunk ids for the query terms, best first (zero scores left out)."""
-        if not self.ids:
+        """Best-scoring chunk ids for the query terms, best first (zero scores left out). A
+        term said twice counts twice."""
+        if self.bm25 is None:
             return []
-        scores = np.zeros(len(self.ids), dtype=np.float32)
-        for term, weight in Counter(terms).items():
-            posting = self.postings.get(term)
-            if posting is None:
-                continue
-            docs, tf = posting
-            norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[docs] / self._average_length)
-            scores[docs] += weight * self.idf(term) * tf * (self.k1 + 1) / norm
+        columns = self.bm25.get_tokens_ids(list(terms))
+        if not columns:
+            return []
+        scores = self.bm25.get_scores(columns)
         hits = np.flatnonzero(scores > 0)
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-        ranked = sorted(((self.ids[i], float(scores[i])) for i in hits),
+        ranked = sorted(((str(self.ids[i]), float(scores[i])) for i in hits),
                         key=lambda pair: (-pair[1], pair[0]))
         return ranked[:k]
 

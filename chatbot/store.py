@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from chatbot.chunking import Chunk
 from chatbot.settings import Settings
@@ -68,19 +72,14 @@ BATCH = 2000
 PUBLISH_TIMEOUT_S = 600.0
 
 
-def units_name(collection: str) -> str:
-    """The collection of citable units (sentences, headings) beside a chunk collection."""
-    return f"{collection}_units"
-
-
 class ChunkStore:
     """One Chroma collection of chunks. Vectors always come from our model, never Chroma's."""
 
-    def __init__(self, collection, client=None, name: str = "", units=None):
+    def __init__(self, collection, client=None, name: str = "", published: Path | None = None):
         self._collection = collection
-        self._units = units
         self._client = client
         self._name = name or collection.name
+        self.published = published  # the folder of versions' lexical indexes and catalogs
         self._checked = 0.0
         self._count: int | None = None
 
@@ -93,15 +92,7 @@ class ChunkStore:
             raise IndexNotFoundError(
                 f"No index found at {where(settings)} — run `python ingest.py` first."
             ) from err
-        try:
-            units = client.get_collection(name=units_name(settings.collection),
-                                          embedding_function=None)
-        except Exception as err:
-            raise IndexNotFoundError(
-                f"The index at {where(settings)} was built by an older version (it has no "
-                "sentence index) — run `python ingest.py` again."
-            ) from err
-        store = cls(collection, client, settings.collection, units)
+        store = cls(collection, client, settings.collection, settings.published_dir)
         if store.count() == 0:
             raise IndexNotFoundError(
                 f"The index at {where(settings)} is empty — run `python ingest.py` first."
@@ -123,12 +114,12 @@ class ChunkStore:
             return None
         if current.id == self._collection.id:
             return None
-        try:
-            units = self._client.get_collection(name=units_name(self._name),
-                                                embedding_function=None)
-        except Exception:
-            return None
-        return ChunkStore(current, self._client, self._name, units)
+        return ChunkStore(current, self._client, self._name, self.published)
+
+    @property
+    def version(self) -> str:
+        """This published version's name: its chunk collection's id (kept across the swap)."""
+        return str(self._collection.id)
 
     def count(self) -> int:
         """Chunks in the collection. Counted once: a published collection never changes (a new
@@ -160,19 +151,6 @@ class ChunkStore:
         """Chunk vectors by id."""
         return _vectors(self._collection, ids)
 
-    def unit_vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        """Sentence and heading vectors by id (absent ids are left out)."""
-        return _vectors(self._units, ids)
-
-    def unit_ids(self) -> set[str]:
-        """Every unit id, read in pages (for incremental ingest)."""
-        ids: set[str] = set()
-        while True:
-            got = self._units.get(include=[], limit=BATCH, offset=len(ids))
-            ids.update(got["ids"])
-            if len(got["ids"]) < BATCH:
-                return ids
-
 
 def _vectors(collection, ids: list[str]) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {}
@@ -182,34 +160,42 @@ def _vectors(collection, ids: list[str]) -> dict[str, list[float]]:
     return found
 
 
-def publish(settings: Settings, chunks: list[Chunk], vectors: dict[str, list[float]],
-            units: list[Unit] = (), unit_vectors: dict[str, list[float]] | None = None) -> None:
-    """Replace the live collections (chunks and their units) with exactly these, without ever
-    serving a partial one.
+def publish(settings: Settings, chunks: list[Chunk], vectors: Mapping[str, Sequence[float]],
+            units: list[Unit] = (), unit_vectors: Mapping[str, Sequence[float]] | None = None
+            ) -> None:
+    """Replace the live version (the chunk collection, and beside it the lexical index,
+    catalog and sentence vectors: snapshot.py) with exactly these, without ever serving a
+    partial one.
 
-    Each new version is written completely under a staging name, then renamed into place (units
-    first, so a process that sees the new chunks always finds their units); until that moment
-    the previous collections keep answering. A crash leaves the live ones untouched and stale
-    staging collections that the next run removes.
+    The new chunk collection is written completely under a staging name and its files under
+    its id; then the collection is renamed into place (its id stays), so whoever sees the new
+    version finds its files. Until that moment the previous version keeps answering. A crash
+    leaves the live one untouched, and a stale staging collection the next run removes.
     """
+    from chatbot.snapshot import prune, write_snapshot
+
     client = connect(settings, PUBLISH_TIMEOUT_S)
-    unit_vectors = unit_vectors or {}
-    staged = [
-        (units_name(settings.collection),
-         _stage(client, units_name(settings.collection), [u.unit_id for u in units],
-                [u.text for u in units], [u.metadata() for u in units],
-                [unit_vectors[u.unit_id] for u in units])),
-        (settings.collection,
-         _stage(client, settings.collection, [c.chunk_id for c in chunks],
-                [c.text for c in chunks], [c.metadata() for c in chunks],
-                [vectors[c.chunk_id] for c in chunks])),
-    ]
-    for name, collection in staged:
-        _swap(client, name, collection)
+    staged = _stage(client, settings.collection, [c.chunk_id for c in chunks],
+                    [c.text for c in chunks], [c.metadata() for c in chunks],
+                    [vectors[c.chunk_id] for c in chunks])
+    version = str(staged.id)
+    write_snapshot(settings.published_dir, version, chunks, list(units),
+                   {**vectors, **(unit_vectors or {})})
+    previous = _live_id(client, settings.collection)
+    _swap(client, settings.collection, staged)
+    _drop(client, f"{settings.collection}_units")  # where sentences lived before snapshots
+    prune(settings.published_dir, {version, previous})
+
+
+def _live_id(client, name: str) -> str:
+    try:
+        return str(client.get_collection(name=name, embedding_function=None).id)
+    except Exception:  # no live collection yet
+        return ""
 
 
 def _stage(client, name: str, ids: list[str], documents: list[str], metadatas: list[dict],
-           embeddings: list[list[float]]):
+           embeddings: list[Sequence[float]]):
     """A complete new collection under a staging name."""
     staging = f"{name}__staging"
     _drop(client, staging)
@@ -218,7 +204,8 @@ def _stage(client, name: str, ids: list[str], documents: list[str], metadatas: l
     for start in range(0, len(ids), BATCH):
         end = start + BATCH
         collection.upsert(ids=ids[start:end], documents=documents[start:end],
-                          metadatas=metadatas[start:end], embeddings=embeddings[start:end])
+                          metadatas=metadatas[start:end],
+                          embeddings=np.asarray(embeddings[start:end], dtype=np.float32))
     return collection
 
 

@@ -39,7 +39,7 @@ class Headings:
             (c.article_id, c.section)
             for c in sorted(index.chunks.values(), key=lambda c: (c.article_id, c.position))))
         ids = [heading_id(a, h) for a, h in entries]
-        found = index.store.unit_vectors(ids)
+        found = index.unit_vectors(ids)
         kept = [(e, found[i]) for e, i in zip(entries, ids, strict=True) if i in found]
         if not kept:
             return cls((), np.zeros((0, 0), dtype=np.float32))

@@ -27,11 +27,6 @@ class Unit:
     def is_list(self) -> bool:
         return "\n- " in self.text
 
-    def metadata(self) -> dict:
-        return {"article_id": self.article_id, "section": self.section,
-                "position": self.position, "index": self.index, "kind": self.kind,
-                "chunk_id": self.chunk_id}
-
 
 def heading_id(article_id: str, section: str) -> str:
     digest = hashlib.sha256(f"{article_id}\x1f{section}".encode()).hexdigest()

@@ -49,6 +49,7 @@ def serve_answers(connection, settings: Settings) -> None:
     os.nice(WORKER_NICENESS)
     try:
         bot = load_chatbot(settings.with_(torch_threads=settings.torch_threads or 1))
+        bot.ready()  # the model, loading while the index opened: ready before the first ask
     except Exception as err:  # e.g. no index yet: the app reports it and stops
         connection.send((FAILED, f"{type(err).__name__}: {err}"))
         return

@@ -126,10 +126,13 @@ def test_ingest_cli_reports_and_is_idempotent(tmp_path):
 
 def test_chroma_server_mode_ingest_and_ask(tmp_path, embeddings, chroma_server):
     settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_host="127.0.0.1",
-                        chroma_port=chroma_server.port, chroma_dir=tmp_path / "unused")
+                        chroma_port=chroma_server.port, chroma_dir=tmp_path / "unused",
+                        index_dir=tmp_path / "shared")
     report = ingest_folder(settings, embeddings)
     assert report.added == report.chunks > 10
-    assert not (tmp_path / "unused").exists()  # nothing written to a local folder
+    assert not (tmp_path / "unused").exists()  # no Chroma data written to a local folder
+    assert [p.name for p in (tmp_path / "shared").iterdir()] == [
+        ChunkStore.open(settings).version]  # only the lexical index and catalog
     assert not ingest_folder(settings, embeddings).changed
     answer = load_chatbot(settings).ask("Can I get IVIG at home?")
     assert answer.status == "answered" and "can’t be done at home" in answer.answer
@@ -154,16 +157,22 @@ class _Recording:
 
 def test_sentences_are_embedded_at_ingest_and_answering_embeds_no_article_text(
         tmp_path, embeddings):
-    from chatbot.store import units_name
+    from chatbot.chunking import chunk_article
+    from chatbot.corpus import load_article
+    from chatbot.snapshot import open_snapshot
+    from chatbot.units import units_of_all
 
     settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_dir=tmp_path / "chroma")
     ingest_folder(settings, embeddings)
     store = ChunkStore.open(settings)
-    units = store._client.get_collection(units_name(settings.collection))
-    got = units.get(include=["documents", "metadatas"])
-    kinds = {m["kind"] for m in got["metadatas"]}
-    assert kinds == {"sentence", "heading", "item"}
-    assert "It’s not used as often to treat cold AIHA." in got["documents"]
+    snapshot = open_snapshot(settings.published_dir, store.version)
+    rows = snapshot.catalog.vector_rows()
+    units = units_of_all(chunk_article(load_article(settings.corpus_dir / "ivig-aiha.md")))
+    assert {u.kind for u in units} == {"sentence", "heading", "item"}
+    assert {u.unit_id for u in units} <= set(rows)
+    cold = next(u for u in units if u.text == "It’s not used as often to treat cold AIHA.")
+    assert snapshot.vectors[rows[cold.unit_id]].tolist() == pytest.approx(
+        embeddings.embed_documents([cold.text])[0], abs=1e-6)
     recording = _Recording(embeddings.inner)
     bot = load_chatbot(settings, embeddings=recording)
     for question in ("How fast does IVIG work?", "wat are the side efects of ivig",

@@ -298,7 +298,8 @@ def served_from_chroma_server(tmp_path, embeddings, chroma_server):
     from .conftest import CORPUS
 
     settings = Settings(corpus_dir=CORPUS, chroma_host="127.0.0.1", chroma_port=chroma_server.port,
-                        chroma_dir=tmp_path / "unused", answer_workers=1, chroma_timeout_s=1.0,
+                        chroma_dir=tmp_path / "unused", index_dir=tmp_path / "published",
+                        answer_workers=1, chroma_timeout_s=1.0,
                         unavailable_cooldown_s=3.0, queue_wait_s=10.0, answer_timeout_s=60.0)
     ingest_folder(settings, embeddings, progress=False)
     service = open_service(settings)

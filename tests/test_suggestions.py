@@ -25,9 +25,8 @@ def _fake(headings: dict[str, list[float]], answerable: set[str]):
     """An index of one article whose sections' headings have these vectors."""
     chunks = {f"c{i}": Chunk(f"c{i}", "a", "A", h, i, "text") for i, h in enumerate(headings)}
     vectors = {heading_id("a", h): v for h, v in headings.items()}
-    store = SimpleNamespace(unit_vectors=lambda ids: {i: vectors[i] for i in ids if i in vectors},
-                            query=lambda vector, k: [])
-    index = SimpleNamespace(chunks=chunks, store=store)
+    index = SimpleNamespace(chunks=chunks, store=SimpleNamespace(query=lambda vector, k: []),
+                            unit_vectors=lambda ids: {i: vectors[i] for i in ids if i in vectors})
     asked = []
 
     def answers(question):
