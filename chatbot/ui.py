@@ -18,6 +18,7 @@ from chatbot.feedback import FeedbackRecord, FeedbackStore
 from chatbot.safety import INSTRUCTIONS, SMALL_TALK
 from chatbot.server import OnlyOurRoutes
 from chatbot.suggestions import Suggester, Suggestion
+from chatbot.transcripts import Transcripts
 
 log = logging.getLogger(__name__)
 
@@ -172,17 +173,24 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
             log.exception("Suggestions failed")
             return ()
 
-    def respond(message, chat, conversation, answers):
+    transcripts = Transcripts()
+
+    def respond(message, request: gr.Request):
+        """Answer into the session's transcript (chatbot/transcripts.py): a second message
+        sent before the first is answered is answered at once too, and neither reply hides
+        the other."""
         message = message or ""
+        transcript = transcripts.of(getattr(request, "session_hash", None))
+        place, conversation = transcript.ask(literal(message) or "(empty message)")
         answer = ask(message, conversation)
         shown = render_answer(answer, bot.messages, shelf, suggest(answer, message))
-        chat = [*chat, {"role": "user", "content": literal(message) or "(empty message)"},
-                {"role": "assistant", "content": shown}]
-        answers = {**answers, str(len(chat) - 1): {"question": message, "answer": answer,
-                                                   "answer_id": uuid.uuid4().hex}}
-        conversation = [*conversation, {"role": "user", "content": message},
-                        {"role": "assistant", "content": answer["answer"]}]
-        return "", chat, conversation, answers
+        chat, answers = transcript.answered(
+            place, shown, message, answer["answer"],
+            {"question": message, "answer": answer, "answer_id": uuid.uuid4().hex})
+        return "", chat, answers
+
+    def forget(request: gr.Request):
+        transcripts.of(getattr(request, "session_hash", None)).clear()
 
     def rate(answers, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -207,7 +215,6 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
     with gr.Blocks(title="IVIG questions for people with AIHA") as app:
         gr.Markdown("# Questions about IVIG infusions for AIHA")
         gr.HTML(disclaimer_panel(bot, shelf), elem_id="disclaimer")
-        conversation = gr.State([])
         answers = gr.State({})
         pending = gr.State(None)
         # No share button (it does nothing offline); the label would cover the newest line.
@@ -231,13 +238,14 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
         gr.HTML("", js_on_load=PAGE_JS, elem_id="page-behaviour", container=False,
                 padding=False)
 
-        outputs = [message, chat, conversation, answers]
+        outputs = [message, chat, answers]
         # No Gradio-level limit on asking: a question waits only where we bound it, after
-        # screening (chatbot/service.py), so an emergency is never queued behind others.
+        # screening (chatbot/service.py), so an emergency is never queued behind others; and a
+        # message sent while an earlier one is still being answered goes at once ("multiple").
         newest = "() => { setTimeout(() => window.chatUI && window.chatUI.showNewest(), 60); }"
         for trigger in (message.submit, send.click):
-            trigger(respond, [message, chat, conversation, answers], outputs,
-                    api_visibility="private", concurrency_limit=None).then(
+            trigger(respond, [message], outputs, api_visibility="private",
+                    concurrency_limit=None, trigger_mode="multiple").then(
                 None, js=newest, api_visibility="private")
         chat.like(rate, [answers], [pending, comment_box, status],
                   api_visibility="private").then(
@@ -245,12 +253,18 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
                      " 60); }", api_visibility="private")
         send_comment.click(comment, [feedback_text, pending], [feedback_text, status],
                            api_visibility="private")
-        clear.click(lambda: ([], [], {}, None, "", gr.update(visible=False)), None,
-                    [chat, conversation, answers, pending, status, comment_box],
+        def clear_all(request: gr.Request):
+            forget(request)
+            return [], {}, None, "", gr.update(visible=False)
+
+        def clear_memory(request: gr.Request):
+            forget(request)
+            return {}, None, "", gr.update(visible=False)
+
+        clear.click(clear_all, None, [chat, answers, pending, status, comment_box],
                     api_visibility="private")
         # Gradio's own trash icon on the chat forgets the conversation too, not just the screen.
-        chat.clear(lambda: ([], {}, None, "", gr.update(visible=False)), None,
-                   [conversation, answers, pending, status, comment_box],
+        chat.clear(clear_memory, None, [answers, pending, status, comment_box],
                    api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_limit=None)
     app.shelf = shelf  # the article pages `launch` serves

@@ -373,3 +373,42 @@ def test_the_chat_page_answers_an_emergency_while_another_question_is_stuck(brow
         for context in contexts:
             context.close()
         app.close()
+
+
+@pytest.mark.browser
+def test_an_emergency_typed_while_the_same_chat_waits_is_answered_and_stays(browser, tmp_path):
+    """One patient, one chat: a question stuck behind a busy answerer, then an emergency typed
+    into the same box. The emergency is answered at once, and when the first answer arrives
+    both stay on screen (neither reply overwrites the other)."""
+    from chatbot.feedback import FeedbackStore
+    from chatbot.ui import build_app, launch
+
+    answerer = StuckAnswerer()
+    app = build_app(ChatService(answerer, Settings()), FeedbackStore(tmp_path / "fb.sqlite3"))
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    context = browser.new_context(viewport={"width": 1000, "height": 1200})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}", wait_until="load")
+        box = page.locator("#question textarea")
+        box.wait_for(timeout=30_000)
+        box.fill("stuck: how fast does IVIG work?")
+        box.press("Enter")
+        assert answerer.stuck.wait(10), "the first question reached the answerer"
+        box.fill(EMERGENCY)
+        box.press("Enter")
+        page.get_by_text("Urgent").first.wait_for(timeout=10_000)
+        answerer.release.set()
+        page.wait_for_function(
+            "() => { const b = document.querySelectorAll('[data-testid=\"bot\"]');"
+            " return b.length === 2 && !b[0].innerText.includes('…'); }", timeout=15_000)
+        bots = page.locator('[data-testid="bot"]')
+        assert "Urgent" in bots.nth(1).inner_text()  # the emergency is still there
+        assert "…" not in bots.nth(0).inner_text()  # and the first question got its answer
+        users = page.locator('[data-testid="user"]')
+        assert users.count() == 2
+    finally:
+        answerer.release.set()
+        context.close()
+        app.close()
