@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
 
-from chatbot.answer import Answer
+from chatbot.answer import ESCALATED, Answer
 from chatbot.messages import Messages
 from chatbot.request import read_request
 from chatbot.safety import SafetyPatterns
@@ -77,7 +78,16 @@ class ChatService:
         return tuple(self._suggester.suggest(question))
 
     def _long_message(self, request) -> Answer:
-        """Over the limit: never answered from the articles, but read whole for red flags."""
+        """Over the limit: never answered from the articles, but read whole for red flags.
+        Its first and last screenful are read at once (cheap); the whole of it when no other
+        long message is being read, else, after a bounded wait, 'busy' (with the disclaimer,
+        which says what to do in an emergency)."""
+        limit = self.settings.max_question_chars
+        text = request.question
+        edges = replace(request, question=f"{text[:limit]}\n{text[-limit:]}")
+        quick = screened_answer(edges, self.patterns, self.messages, limit)
+        if quick is not None and quick.status == ESCALATED:
+            return quick
         if not self._long.acquire(timeout=self.settings.queue_wait_s):
             return unavailable_answer(self.messages, "", BUSY)
         try:

@@ -84,15 +84,19 @@ def test_limits_and_screening_come_before_the_answerer():
 
 def test_pasted_megabytes_are_read_for_red_flags_one_at_a_time():
     service = ChatService(StuckAnswerer(), Settings(queue_wait_s=0.1))
-    long = "How fast does IVIG work? " * 39_000 + "I can't breathe"  # ~a megabyte
+    filler = "How fast does IVIG work? " * 19_500
+    inside = filler + "I can't breathe. " + filler  # ~a megabyte, the red flag in the middle
+    at_end = filler + filler + "I can't breathe"
     service._long.acquire()  # another long message is being read
     try:
-        answer = service.ask(long)
+        answer = service.ask(inside)
         assert answer.status == UNAVAILABLE and answer.reason == BUSY and answer.disclaimer
+        # its first and last screenful are read at once, whatever else is being read
+        assert service.ask(at_end).status == ESCALATED
         assert service.ask(EMERGENCY).status == ESCALATED  # short ones do not wait for it
     finally:
         service._long.release()
-    assert service.ask(long).status == ESCALATED
+    assert service.ask(inside).status == ESCALATED
 
 
 def test_a_failing_answerer_gives_unavailable_with_the_disclaimer():
