@@ -60,11 +60,16 @@ def serve_answers(connection, settings: Settings) -> None:
             kind, *request = connection.recv()
         except (EOFError, OSError):  # the app went away
             return
-        if kind == SUGGEST:
-            connection.send(tuple(suggester.suggest(request[0])))
-        else:
-            question, history = request
-            connection.send(bot.ask(question, history=history))
+        try:
+            if kind == SUGGEST:
+                reply = tuple(suggester.suggest(request[0]))
+            else:
+                question, history = request
+                reply = bot.ask(question, history=history)
+        except Exception:  # the worker stays; the app is told politely
+            log.exception("A worker request failed")
+            reply = () if kind == SUGGEST else unavailable_answer(Messages.load(), request[0])
+        connection.send(reply)
 
 
 class WorkerStartError(RuntimeError):
@@ -141,11 +146,13 @@ class AnswerWorkers:
 
     def suggest(self, question: str) -> tuple:
         """What the chat offers after a refusal; none when no worker can say in time."""
-        return self._call((SUGGEST, question), lambda reason: ())
+        return self._call((SUGGEST, question), lambda reason: (), cool_down=False)
 
-    def _call(self, request: tuple, failed: Callable[[str | None], object]):
+    def _call(self, request: tuple, failed: Callable[[str | None], object],
+              cool_down: bool = True):
         """Send one request to a free worker within the bounded wait and its deadline; on
-        busy, timeout or a dead worker, what `failed(reason)` gives."""
+        busy, timeout or a dead worker, what `failed(reason)` gives. A suggestion that runs
+        late does not cool the answering down (`cool_down=False`)."""
         if time.monotonic() < self._down_until:
             return failed(None)
         worker = self._take()
@@ -165,7 +172,8 @@ class AnswerWorkers:
             log.error("A worker took over %.1f s: it is replaced",
                       answer_deadline_s(self.settings))
             self._replace(worker)
-            self._cool_down()
+            if cool_down:  # an outside call is likely stuck: spare the next questions the wait
+                self._cool_down()
             return failed(TIMEOUT)
         except (EOFError, OSError):
             log.exception("An answering worker stopped: it is replaced")
