@@ -251,3 +251,14 @@ def test_every_control_shows_focus_and_none_is_unlabelled(browser, served):
     assert unlabelled == []
     assert page.locator("#chat").get_by_label("Share").count() == 0
     page.context.close()
+
+
+def test_an_article_named_in_the_disclaimer_opens_over_the_chat(browser, served):
+    page = open_chat(browser, served[0], LAPTOP)
+    ask_in(page, "How long do the effects of IVIG last?", 1)
+    page.locator("#disclaimer summary").click()
+    page.locator('#disclaimer a[href^="/article/"]').first.click()
+    page.locator("#article-dialog").wait_for(state="visible", timeout=10_000)
+    assert "/article/" not in page.url  # over the chat, not instead of it
+    page.keyboard.press("Escape")
+    assert page.locator('[data-testid="bot"]').count() == 1  # the conversation is kept

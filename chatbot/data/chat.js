@@ -115,7 +115,7 @@
 
   document.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target : null;
-    if (!target || !target.closest("#chat")) return;
+    if (!target || !target.closest("#chat, #disclaimer")) return;
     const link = target.closest('a[href^="/article/"]');
     if (link) {
       event.preventDefault();
