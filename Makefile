@@ -16,7 +16,7 @@ help:
 	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
 	@echo "make faithfulness  the LLM verifier on the labelled faithfulness set, per kind"
 	@echo "make fit-verifier  refit the verifier on its fit items (chatbot/data/verifier.json)"
-	@echo "make bench   speed and memory at library scale against their floors (~20 min; not in make test)"
+	@echo "make bench   speed and memory at library scale against their floors (~15 min; not in make test)"
 	@echo "make load    50 concurrent chats, a slow request, a frozen Chroma (~5 min; not in make test)"
 	@echo "make lint    ruff"
 
