@@ -35,16 +35,6 @@ def load_embeddings(model_path: Path | None = None, threads: int | None = None):
     )
 
 
-def text_similarity(embeddings):
-    """A function (a, b) -> cosine similarity of two texts (vectors are normalised)."""
-
-    def similarity(a: str, b: str) -> float:
-        va, vb = embeddings.embed_documents([a, b])
-        return sum(x * y for x, y in zip(va, vb, strict=True))
-
-    return similarity
-
-
 class CachedEmbeddings:
     """Remembers vectors by text: a question is embedded once per turn.
 

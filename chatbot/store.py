@@ -25,13 +25,6 @@ class StoredChunk:
     text: str
     metadata: dict
 
-    def to_chunk(self) -> Chunk:
-        m = self.metadata
-        return Chunk(self.chunk_id, m["article_id"], m["article_title"], m["section"],
-                     int(m["position"]), self.text, m.get("medical_reviewer", ""),
-                     m.get("date_posted", ""), m.get("publisher", ""),
-                     tuple(a for a in m.get("aliases", "").split("|") if a))
-
 
 def connect(settings: Settings, timeout_s: float | None = None):
     """A Chroma client for the configured location, with telemetry off; each request to a

@@ -10,7 +10,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 from chatbot.corpus import Article, load_article
@@ -181,7 +180,3 @@ def failure_classes(outcomes: list[lm.LibraryOutcome]) -> dict[str, int]:
             name = f"expected {o.expected}, got {o.status}"
         classes[name] = classes.get(name, 0) + 1
     return dict(sorted(classes.items(), key=lambda kv: -kv[1]))
-
-
-def outcome_dicts(outcomes: list[lm.LibraryOutcome]) -> list[dict]:
-    return [asdict(o) for o in outcomes]
