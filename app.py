@@ -26,12 +26,16 @@ def main(argv: list[str] | None = None) -> int:
         opening = pool.submit(open_service, settings)
         from chatbot.feedback import FeedbackStore
         from chatbot.ui import build_app, launch
+        from chatbot.workers import WorkerStartError
 
         try:
             service = opening.result()
         except IndexNotFoundError as err:
             print(err, file=sys.stderr)
             return 2
+        except WorkerStartError as err:  # e.g. a bad LLM setting: said as it is
+            print(f"The answering processes could not start: {err}", file=sys.stderr)
+            return 1
     app = build_app(service, FeedbackStore(settings.feedback_db))
     print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
     try:

@@ -119,7 +119,7 @@ def serving_limits(settings: Settings) -> dict:
 def open_service(settings: Settings) -> ChatService:
     """The service app.py runs: answering workers started and loaded (or, with
     `answer_workers=0`, a Chatbot in this process). Raises IndexNotFoundError when there is no
-    index to answer from."""
+    index to answer from, WorkerStartError when a worker fails to start for another reason."""
     messages = Messages.load()
     count = worker_count(settings)
     if count == 0:
@@ -131,6 +131,9 @@ def open_service(settings: Settings) -> ChatService:
 
     try:
         workers = AnswerWorkers(settings, messages, count).start()
-    except WorkerStartError as err:
-        raise IndexNotFoundError(str(err).split(": ", 1)[-1]) from err
+    except WorkerStartError as err:  # "no index" is told apart; any other cause as it is
+        kind, _, detail = str(err).partition(": ")
+        if kind == IndexNotFoundError.__name__:
+            raise IndexNotFoundError(detail) from err
+        raise
     return ChatService(workers, settings, messages)

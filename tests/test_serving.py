@@ -416,3 +416,25 @@ def test_an_emergency_typed_while_the_same_chat_waits_is_answered_and_stays(brow
         answerer.release.set()
         context.close()
         app.close()
+
+
+@pytest.mark.parametrize(("reason", "raised"), [
+    ("IndexNotFoundError: No index found — run `python ingest.py`", "IndexNotFoundError"),
+    ("ValueError: CHATBOT_LLM_MODEL is not set", "WorkerStartError"),
+])
+def test_a_worker_start_failure_is_told_as_it_is(monkeypatch, reason, raised):
+    import chatbot.workers
+    from chatbot.service import open_service
+
+    class Failing:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def start(self):
+            raise WorkerStartError(reason)
+
+    monkeypatch.setattr(chatbot.workers, "AnswerWorkers", Failing)
+    with pytest.raises(Exception) as caught:
+        open_service(Settings(answer_workers=1))
+    assert type(caught.value).__name__ == raised
+    assert reason.split(": ", 1)[1] in str(caught.value)
