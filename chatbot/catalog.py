@@ -118,6 +118,12 @@ class Catalog(Mapping):
         rows = self._rows("SELECT units FROM articles WHERE article_id = ?", (article_id,))
         return rows[0][0] if rows else None
 
+    def sections(self) -> list[tuple[str, str]]:
+        """(article id, section heading) of every section, in article order."""
+        return [(a, h) for a, h, _ in self._rows(
+            "SELECT article_id, section, min(position) AS first FROM chunks "
+            "GROUP BY article_id, section ORDER BY article_id, first")]
+
     def article_heads(self) -> list[Chunk]:
         """The first chunk of every article (title, aliases, publisher, reviewer, date)."""
         return [_chunk(r) for r in self._rows(

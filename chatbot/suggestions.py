@@ -35,9 +35,7 @@ class Headings:
 
     @classmethod
     def of(cls, index) -> Headings:
-        entries = tuple(dict.fromkeys(
-            (c.article_id, c.section)
-            for c in sorted(index.chunks.values(), key=lambda c: (c.article_id, c.position))))
+        entries = tuple(index.chunks.sections())  # read from the catalog, not chunk by chunk
         ids = [heading_id(a, h) for a, h in entries]
         found = index.unit_vectors(ids)
         kept = [(e, found[i]) for e, i in zip(entries, ids, strict=True) if i in found]

@@ -21,9 +21,17 @@ REFUSED = [
 ]
 
 
+class _Chunks(dict):
+    """Chunks by id, with the catalog's list of sections."""
+
+    def sections(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((c.article_id, c.section) for c in self.values()))
+
+
 def _fake(headings: dict[str, list[float]], answerable: set[str]):
     """An index of one article whose sections' headings have these vectors."""
-    chunks = {f"c{i}": Chunk(f"c{i}", "a", "A", h, i, "text") for i, h in enumerate(headings)}
+    chunks = _Chunks({f"c{i}": Chunk(f"c{i}", "a", "A", h, i, "text")
+                      for i, h in enumerate(headings)})
     vectors = {heading_id("a", h): v for h, v in headings.items()}
     index = SimpleNamespace(chunks=chunks, store=SimpleNamespace(query=lambda vector, k: []),
                             unit_vectors=lambda ids: {i: vectors[i] for i in ids if i in vectors})
