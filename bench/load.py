@@ -433,8 +433,8 @@ workers, {r['seconds']} s in all; {r['note']}. Full figures: `load_results.json`
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
-    parser.add_argument("--note", default="machine shared with other work (noisy)",
-                        help="what the machine was doing, for the README")
+    parser.add_argument("--note", default="nothing said about other work on the machine",
+                        help="what else the machine was doing, for the README")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="chatbot-load-") as work:
