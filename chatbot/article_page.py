@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import logging
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -168,26 +170,37 @@ def parse_highlight(query_string: str) -> tuple[int, ...]:
 
 
 class Shelf:
-    """The reviewed articles a patient can open, by id, read from the corpus folder."""
+    """The reviewed articles a patient can open, by id, read from the corpus folder.
 
-    def __init__(self, articles: dict[str, Article]):
-        self.articles = articles
+    Loaded from a folder, it follows edits: when a file in it changes (looked at no more often
+    than every `recheck_s` seconds), the articles are read again, so an article opened after a
+    re-ingest shows the text its citations now quote."""
+
+    def __init__(self, articles: dict[str, Article], corpus_dir: Path | None = None,
+                 article_ids=None, recheck_s: float = 2.0):
+        self._articles = articles
+        self._folder = Path(corpus_dir) if corpus_dir is not None else None
+        self._ids = article_ids
+        self._recheck_s = recheck_s
+        self._checked = time.monotonic()
+        self._signature = _signature(self._folder)
+        self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, corpus_dir: Path, article_ids=None) -> Shelf:
+    def load(cls, corpus_dir: Path, article_ids=None, recheck_s: float = 2.0) -> Shelf:
         """Every readable article in the folder (only those ids, when given)."""
-        found: dict[str, Article] = {}
-        if not Path(corpus_dir).is_dir():
-            return cls(found)
-        for path in article_paths(Path(corpus_dir)):
-            try:
-                article = load_article(path)
-            except ArticleError as err:
-                log.warning("Article view skips %s", err)
-                continue
-            if article_ids is None or article.article_id in article_ids:
-                found[article.article_id] = article
-        return cls(found)
+        return cls(_read(Path(corpus_dir), article_ids), corpus_dir, article_ids, recheck_s)
+
+    @property
+    def articles(self) -> dict[str, Article]:
+        if self._folder is None or time.monotonic() - self._checked < self._recheck_s:
+            return self._articles
+        with self._lock:
+            self._checked = time.monotonic()
+            signature = _signature(self._folder)
+            if signature != self._signature:
+                self._articles, self._signature = _read(self._folder, self._ids), signature
+            return self._articles
 
     def citation_link(self, citation: dict) -> str | None:
         """Where a citation's quote can be read in its article; None if we have no article."""
@@ -204,6 +217,32 @@ class Shelf:
         article = self.articles.get(article_id)
         number = article and section_number(article, heading)
         return link(article_id, section=number) if number else None
+
+
+def _read(folder: Path, article_ids) -> dict[str, Article]:
+    found: dict[str, Article] = {}
+    if not folder.is_dir():
+        return found
+    for path in article_paths(folder):
+        try:
+            article = load_article(path)
+        except ArticleError as err:
+            log.warning("Article view skips %s", err)
+            continue
+        if article_ids is None or article.article_id in article_ids:
+            found[article.article_id] = article
+    return found
+
+
+def _signature(folder: Path | None) -> tuple:
+    """What changes when an article file is added, removed or edited."""
+    if folder is None or not folder.is_dir():
+        return ()
+    try:
+        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                     for p in article_paths(folder))
+    except OSError:  # a file went away while we looked: read again
+        return (("", time.monotonic_ns(), 0),)
 
 
 class ArticlePages:

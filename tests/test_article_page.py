@@ -94,6 +94,22 @@ def test_the_corpus_article_renders_every_sentence_a_citation_can_quote():
     assert shelf.citation_link({**citation, "article_id": "elsewhere"}) is None
 
 
+def test_an_edited_article_is_shown_as_edited_after_a_re_ingest(tmp_path):
+    """The article a source opens follows the corpus folder: after an editor's change, the
+    page shows the new text and finds the new quote (what re-ingested citations now quote)."""
+    (tmp_path / "ivig-aiha.md").write_text((CORPUS / "ivig-aiha.md").read_text())
+    shelf = Shelf.load(tmp_path, recheck_s=0)
+    old = "However, the effects of IVIG are short-lived, lasting only around three weeks."
+    assert any(u.text == old for u in _flat(shelf.articles["ivig-aiha"]))
+    path = tmp_path / "ivig-aiha.md"
+    path.write_text(path.read_text().replace("around three weeks", "around two months"))
+    new = old.replace("three weeks", "two months")
+    units = [u.text for u in _flat(shelf.articles["ivig-aiha"])]
+    assert new in units and old not in units
+    assert "hl=" in shelf.citation_link({"article_id": "ivig-aiha", "quote": new,
+                                          "section": ""})
+
+
 def _get(app, path: str, method: str = "GET", query: bytes = b""):
     sent = []
 
