@@ -260,10 +260,11 @@ class ArticlePages:
         if scope.get("method") not in ("GET", "HEAD") or article is None:
             return await _send(send, 404, b"Not found", "text/plain")
         highlight = parse_highlight(scope.get("query_string", b"").decode("latin-1"))
-        return await _send(send, 200, page(article, highlight).encode(), "text/html")
+        return await _send(send, 200, page(article, highlight).encode(), "text/html",
+                           head_only=scope.get("method") == "HEAD")
 
 
-async def _send(send, status: int, body: bytes, kind: str):
+async def _send(send, status: int, body: bytes, kind: str, head_only: bool = False):
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", f"{kind}; charset=utf-8".encode()),
                             (b"content-length", str(len(body)).encode()),
@@ -271,4 +272,4 @@ async def _send(send, status: int, body: bytes, kind: str):
                             # the page is data to read: no script, nothing from outside
                             (b"content-security-policy",
                              b"default-src 'none'; style-src 'unsafe-inline'")]})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head_only else body})

@@ -50,7 +50,7 @@ class Chatbot:
                                        "history": list(request.history),
                                        "problem": request.problem})
         except Exception:
-            from chatbot.chain import unavailable_answer
+            from chatbot.unavailable import unavailable_answer
 
             log.exception("Answering failed")
             return unavailable_answer(self.messages, request.question)

@@ -13,12 +13,12 @@ from starlette.middleware import Middleware
 
 from chatbot.answer import ABSTAINED, ANSWERED, ESCALATED
 from chatbot.article_page import ArticlePages, Shelf
-from chatbot.chain import unavailable_answer
 from chatbot.feedback import FeedbackRecord, FeedbackStore
 from chatbot.safety import INSTRUCTIONS, SMALL_TALK
 from chatbot.server import OnlyOurRoutes
 from chatbot.suggestions import Suggester, Suggestion
 from chatbot.transcripts import Transcripts
+from chatbot.unavailable import unavailable_answer
 
 log = logging.getLogger(__name__)
 

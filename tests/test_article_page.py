@@ -137,4 +137,6 @@ def test_the_route_serves_known_articles_only_and_passes_everything_else_on():
     assert b"default-src 'none'" in headers[b"content-security-policy"]
     assert _get(shelf, "/article/nope")[0] == 404
     assert _get(shelf, "/article/pets", method="POST")[0] == 404
+    status, headers, body = _get(shelf, "/article/pets", method="HEAD")
+    assert status == 200 and body == b"" and int(headers[b"content-length"]) > 0
     assert _get(shelf, "/")[0] == 299  # not ours: Gradio's
