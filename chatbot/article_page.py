@@ -239,7 +239,7 @@ def _signature(folder: Path | None) -> tuple:
     if folder is None or not folder.is_dir():
         return ()
     try:
-        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+        return tuple((p.name, (st := p.stat()).st_mtime_ns, st.st_size)
                      for p in article_paths(folder))
     except OSError:  # a file went away while we looked: read again
         return (("", time.monotonic_ns(), 0),)

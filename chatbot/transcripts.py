@@ -33,8 +33,8 @@ class Transcript:
             return (self.cleared, len(self.chat) - 1), list(self.conversation)
 
     def answered(self, place: tuple[int, int], shown: str, question: str, answer_text: str,
-                 entry: dict) -> tuple[list[dict], dict[str, dict]]:
-        """Put the answer in its place; returns what the screen shows now."""
+                 entry: dict) -> list[dict]:
+        """Put the answer in its place; returns what the chat shows now."""
         with self.lock:
             cleared, position = place
             if cleared == self.cleared:  # not cleared meanwhile
@@ -42,7 +42,12 @@ class Transcript:
                 self.answers[str(position)] = entry
                 self.conversation += [{"role": "user", "content": question},
                                       {"role": "assistant", "content": answer_text}]
-            return list(self.chat), dict(self.answers)
+            return list(self.chat)
+
+    def answer_at(self, position: int) -> dict | None:
+        """The answer shown at this chat position (what a rating is about), if any."""
+        with self.lock:
+            return self.answers.get(str(position))
 
     def clear(self) -> None:
         with self.lock:

@@ -180,21 +180,21 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
         sent before the first is answered is answered at once too, and neither reply hides
         the other."""
         message = message or ""
-        transcript = transcripts.of(getattr(request, "session_hash", None))
+        transcript = session(request)
         place, conversation = transcript.ask(literal(message) or "(empty message)")
         answer = ask(message, conversation)
         shown = render_answer(answer, bot.messages, shelf, suggest(answer, message))
-        chat, answers = transcript.answered(
+        chat = transcript.answered(
             place, shown, message, answer["answer"],
             {"question": message, "answer": answer, "answer_id": uuid.uuid4().hex})
-        return "", chat, answers
+        return "", chat
 
-    def forget(request: gr.Request):
-        transcripts.of(getattr(request, "session_hash", None)).clear()
+    def session(request: gr.Request | None):
+        return transcripts.of(getattr(request, "session_hash", None))
 
-    def rate(answers, data: gr.LikeData):
+    def rate(data: gr.LikeData, request: gr.Request):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        entry = answers.get(str(index))
+        entry = session(request).answer_at(index)
         if entry is None or data.liked not in (True, False):
             return None, gr.update(visible=False), ""
         rating = "up" if data.liked else "down"
@@ -215,7 +215,6 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
     with gr.Blocks(title="IVIG questions for people with AIHA") as app:
         gr.Markdown("# Questions about IVIG infusions for AIHA")
         gr.HTML(disclaimer_panel(bot, shelf), elem_id="disclaimer")
-        answers = gr.State({})
         pending = gr.State(None)
         # No share button (it does nothing offline); the label would cover the newest line.
         chat = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height=520,
@@ -238,7 +237,7 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
         gr.HTML("", js_on_load=PAGE_JS, elem_id="page-behaviour", container=False,
                 padding=False)
 
-        outputs = [message, chat, answers]
+        outputs = [message, chat]
         # No Gradio-level limit on asking: a question waits only where we bound it, after
         # screening (chatbot/service.py), so an emergency is never queued behind others; and a
         # message sent while an earlier one is still being answered goes at once ("multiple").
@@ -247,24 +246,24 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
             trigger(respond, [message], outputs, api_visibility="private",
                     concurrency_limit=None, trigger_mode="multiple").then(
                 None, js=newest, api_visibility="private")
-        chat.like(rate, [answers], [pending, comment_box, status],
+        chat.like(rate, None, [pending, comment_box, status],
                   api_visibility="private").then(
             None, js="() => { setTimeout(() => window.chatUI && window.chatUI.showComment(),"
                      " 60); }", api_visibility="private")
         send_comment.click(comment, [feedback_text, pending], [feedback_text, status],
                            api_visibility="private")
         def clear_all(request: gr.Request):
-            forget(request)
-            return [], {}, None, "", gr.update(visible=False)
+            session(request).clear()
+            return [], None, "", gr.update(visible=False)
 
         def clear_memory(request: gr.Request):
-            forget(request)
-            return {}, None, "", gr.update(visible=False)
+            session(request).clear()
+            return None, "", gr.update(visible=False)
 
-        clear.click(clear_all, None, [chat, answers, pending, status, comment_box],
+        clear.click(clear_all, None, [chat, pending, status, comment_box],
                     api_visibility="private")
         # Gradio's own trash icon on the chat forgets the conversation too, not just the screen.
-        chat.clear(clear_memory, None, [answers, pending, status, comment_box],
+        chat.clear(clear_memory, None, [pending, status, comment_box],
                    api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_limit=None)
     app.shelf = shelf  # the article pages `launch` serves

@@ -68,7 +68,7 @@ def serve_answers(connection, settings: Settings) -> None:
                 reply = bot.ask(question, history=history)
         except Exception:  # the worker stays; the app is told politely
             log.exception("A worker request failed")
-            reply = () if kind == SUGGEST else unavailable_answer(Messages.load(), request[0])
+            reply = () if kind == SUGGEST else unavailable_answer(bot.messages, request[0])
         connection.send(reply)
 
 
