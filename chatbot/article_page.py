@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from chatbot.corpus import INTRODUCTION, Article, ArticleError, article_paths, load_article
+from chatbot.corpus import INTRODUCTION, Article, article_paths, load_corpus
 from chatbot.sentences import split_units
 
 log = logging.getLogger(__name__)
@@ -220,18 +220,12 @@ class Shelf:
 
 
 def _read(folder: Path, article_ids) -> dict[str, Article]:
-    found: dict[str, Article] = {}
     if not folder.is_dir():
-        return found
-    for path in article_paths(folder):
-        try:
-            article = load_article(path)
-        except ArticleError as err:
-            log.warning("Article view skips %s", err)
-            continue
-        if article_ids is None or article.article_id in article_ids:
-            found[article.article_id] = article
-    return found
+        return {}
+    articles, problems = load_corpus(article_paths(folder))
+    for problem in problems:
+        log.warning("Article view skips %s", problem)
+    return {a.article_id: a for a in articles if article_ids is None or a.article_id in article_ids}
 
 
 def _signature(folder: Path | None) -> tuple:

@@ -188,6 +188,17 @@ def article_paths(corpus_dir: Path) -> list[Path]:
     )
 
 
+def load_corpus(paths: list[Path]) -> tuple[list[Article], list[str]]:
+    """Read every article; a bad file is reported by name and skipped, the rest still load."""
+    articles, problems = [], []
+    for path in paths:
+        try:
+            articles.append(load_article(path))
+        except ArticleError as err:
+            problems.append(str(err))
+    return articles, problems
+
+
 def _split_front_matter(text: str, article_id: str) -> tuple[dict, str]:
     match = re.match(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", text, re.S)
     if not match:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from chatbot.chunking import Chunk, chunk_article
-from chatbot.corpus import Article, ArticleError, article_paths, load_article
+from chatbot.corpus import Article, ArticleError, article_paths, load_corpus
 from chatbot.settings import Settings
 from chatbot.snapshot import open_snapshot
 from chatbot.store import PUBLISH_TIMEOUT_S, ChunkStore, IndexNotFoundError, publish
@@ -53,17 +52,6 @@ class IngestReport:
         for problem in self.skipped:
             head += f"\nSkipped {problem}"
         return head
-
-
-def load_corpus(paths: list[Path]) -> tuple[list[Article], list[str]]:
-    """Read every article; a bad file is reported by name and skipped, the rest still load."""
-    articles, problems = [], []
-    for path in paths:
-        try:
-            articles.append(load_article(path))
-        except ArticleError as err:
-            problems.append(str(err))
-    return articles, problems
 
 
 def sync_index(settings: Settings, embeddings, articles: list[Article],

@@ -77,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     from chatbot import IndexNotFoundError, load_chatbot
-    from chatbot.corpus import article_paths
-    from chatbot.indexing import load_corpus
+    from chatbot.corpus import article_paths, load_corpus
     from evals import gate, report
     from evals.compare import compare
     from evals.runner import run_cases, summarise
