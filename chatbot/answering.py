@@ -116,13 +116,16 @@ class ExtractiveAnswerer:
         focus = np.asarray(embed(question.focus), dtype=np.float32) \
             if question.focus and question.focus != question.corrected else q
         sims = vectors.sentences @ q
+        paragraphs, headings = vectors.paragraphs @ q, vectors.headings @ q
+        if question.context:  # a follow-up's paragraph and heading, read in its context too
+            paragraphs = np.maximum(paragraphs, vectors.paragraphs @ ctx)
+            headings = np.maximum(headings, vectors.headings @ ctx)
         items = np.full(len(sims), -1.0, dtype=np.float32)
         if len(vectors.items):
             np.maximum.at(items, vectors.item_owner, vectors.items @ q)
         rows = article_rows(
             question, list(article.units), list(article.facts), sims,
-            vectors.sentences @ ctx, vectors.sentences @ focus, items,
-            vectors.paragraphs @ q, vectors.headings @ q,
+            vectors.sentences @ ctx, vectors.sentences @ focus, items, paragraphs, headings,
             list(article.paragraph_terms), list(article.heading_terms), library.idf,
             library.average_length, library.profiles[article_id].name_terms)
         ranker = self.models.ranker

@@ -15,7 +15,7 @@ from chatbot.question import Question
 DECISION_FEATURES = ("best", "second", "best_sim", "best_coverage", "best_sim_ctx",
                      "top_coverage", "top_paragraph_coverage", "top_heading_sim",
                      "top_paragraph_sim", "uncovered_max",
-                     "uncovered_share", "route_p", "named", "terms", "follow_up")
+                     "uncovered_share", "route_p", "named", "terms")
 NOT_IN_ARTICLE = "not_in_article"
 TOP = 3  # the best sentences the decision looks at
 
@@ -28,16 +28,17 @@ class Decision:
 
 
 def missing_terms(question: Question, vocabulary: frozenset[str], name_terms: frozenset[str]):
-    """The question's words the routed articles never use (words that name them aside)."""
-    return [t for t in question.terms
-            if not t.alternatives & name_terms and not t.alternatives & vocabulary]
+    """The question's words the routed articles never use (words that name them, and words
+    that only ask for a shape of answer, "fast" in "how fast", aside)."""
+    return [t for t in question.terms if not t.asking
+            and not t.alternatives & name_terms and not t.alternatives & vocabulary]
 
 
 def uncovered(question: Question, vocabulary: frozenset[str], name_terms: frozenset[str]
               ) -> tuple[float, float]:
     """The heaviest question word the routed articles never use (0 if none), and the weighted
     share of such words; words that only name the article do not count."""
-    terms = [t for t in question.terms if not t.alternatives & name_terms]
+    terms = [t for t in question.terms if not t.asking and not t.alternatives & name_terms]
     total = sum(t.weight for t in terms)
     missing = [t.weight for t in missing_terms(question, vocabulary, name_terms)]
     return (max(missing, default=0.0), sum(missing) / total if total else 0.0)
@@ -66,7 +67,6 @@ def decision_row(question: Question, best: list[float], top_rows: list[dict[str,
         "route_p": route_p,
         "named": float(named),
         "terms": float(len(question.terms)),
-        "follow_up": float(bool(question.context)),
     }
 
 

@@ -40,6 +40,12 @@ _SHAPE_PATTERNS = {
                r"prepare|get|do)\b|\bwhat happens\b|\bwhat (should|do|can) i (do|expect)\b",
 }
 _COMPILED = {shape: re.compile(p, re.I) for shape, p in _SHAPE_PATTERNS.items()}
+# The word that turns "how" into a question of amount, time or degree ("how fast", "how
+# often", "what percentage"): it says what shape of answer is wanted, not what the question
+# is about, so it is no topic the articles must mention (general English only).
+_ASKING_WORD = re.compile(r"\b(?<=how )(long|soon|fast|quickly|quick|often|frequently|many|much|"
+                          r"likely|common|well|effective|early|late|far)\b|"
+                          r"\b(?<=what )(percent|percentage|proportion|fraction)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Term:
     stem: str
     alternatives: frozenset[str]
     weight: float
+    asking: bool = False  # it asks for a shape of answer ("fast" in "how fast"): no topic
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ def informative_terms(text: str, lexicon: Lexicon) -> tuple[Term, ...]:
     """Content words (stopwords dropped), each with its synonyms and weight; a multi-word
     patient phrase ("throw up") becomes one term for what it stands for."""
     expansions = lexicon.expansions(text)
+    asking = {m.group(0).lower() for m in _ASKING_WORD.finditer(text)}
     terms: dict[str, Term] = {}
     for phrase, expansion in expansions.items():
         parts = phrase.split()
@@ -125,5 +133,5 @@ def informative_terms(text: str, lexicon: Lexicon) -> tuple[Term, ...]:
         if term in terms:
             continue
         alternatives = {term} | set(expansions.get(word, ()))
-        terms[term] = Term(word, term, frozenset(alternatives), rarity(word))
+        terms[term] = Term(word, term, frozenset(alternatives), rarity(word), word in asking)
     return tuple(terms.values())

@@ -113,10 +113,47 @@ def fit_router(data: list[CaseData]) -> LogisticModel:
 
 
 def fit_ranker(data: list[CaseData]) -> LogisticModel:
+    """The sentence ranker: weights fitted listwise (which sentence of its article answers
+    each question), then scaled into a probability that a sentence is an answer."""
     rows = [d for d in data if d.answerable and d.unit_labels.any()]
-    x = np.vstack([d.unit_x[d.case.article] for d in rows])
-    y = np.concatenate([d.unit_labels for d in rows])
-    return fit_logistic(x, y, RANKER_FEATURES)
+    return fit_listwise([d.unit_x[d.case.article] for d in rows],
+                        [d.unit_labels for d in rows], RANKER_FEATURES)
+
+
+def fit_listwise(groups: list[np.ndarray], labels: list[np.ndarray], names: tuple[str, ...]
+                 ) -> LogisticModel:
+    """A linear score fitted so that, within each group (one question's candidate sentences),
+    the softmax of the scores puts its weight on the labelled rows (a conditional logit, L2
+    penalty 1/REGULARISATION); then a one-feature logistic regression on the same labels
+    turns the score into a probability (Platt scaling), so the model keeps its meaning for
+    the decision and the keep thresholds. Deterministic: L-BFGS from zero weights."""
+    from scipy.optimize import minimize
+    from sklearn.linear_model import LogisticRegression
+
+    x_all = np.vstack(groups)
+    mean = x_all.mean(axis=0)
+    scale = x_all.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    standard = [(x - mean) / scale for x in groups]
+    targets = [y / y.sum() for y in labels]
+    penalty = 1.0 / REGULARISATION
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.5 * penalty * w @ w, penalty * w
+        for x, t in zip(standard, targets, strict=True):
+            z = x @ w
+            z = z - z.max()
+            p = np.exp(z) / np.exp(z).sum()
+            total -= float(t @ np.log(p + 1e-12))
+            grad = grad + x.T @ (p - t)
+        return total, grad
+
+    w = minimize(loss, np.zeros(x_all.shape[1]), jac=True, method="L-BFGS-B").x
+    score = np.concatenate([x @ w for x in standard]).reshape(-1, 1)
+    platt = LogisticRegression(C=REGULARISATION, max_iter=5000)
+    platt.fit(score, np.concatenate(labels))
+    return LogisticModel(names, w * float(platt.coef_[0][0]), float(platt.intercept_[0]), mean,
+                         scale)
 
 
 def routed(d: CaseData, router: LogisticModel, threshold: float) -> tuple[list[str], dict]:

@@ -178,3 +178,36 @@ def test_texting_shorthand_and_dropped_gs_are_read_as_plain_english():
     assert SPELLER.correct("workin") == "working" and SPELLER.correct("doin") == "doing"
     words = {t.word for t in ask("how long till ivig starts workin lol").terms}
     assert "working" in words and "lol" not in words
+
+
+def test_the_word_that_asks_how_fast_or_how_often_is_no_topic_the_articles_must_use():
+    q = ask("how fast does zorblax work and how often is it given?")
+    assert {t.word for t in q.terms if t.asking} == {"fast", "often"}
+    assert q.wants(DURATION)
+    assert uncovered(q, frozenset({"work", "given"}), frozenset({"zorblax"})) == (0.0, 0.0)
+    # the same word is a topic when it does not ask
+    fasting = ask("should I fast before zorblax?")
+    assert uncovered(fasting, frozenset(), frozenset({"zorblax"}))[0] == rarity("fast")
+
+
+def test_the_ranker_is_fitted_listwise_and_keeps_the_meaning_of_a_probability():
+    from evals.fit import fit_listwise
+
+    rng = np.random.default_rng(0)
+    groups, labels = [], []
+    for _ in range(40):  # the answer is the row with the highest first feature, whatever the
+        x = rng.normal(size=(6, 2))  # level of that feature in its group
+        x[:, 0] += rng.normal()
+        y = np.zeros(6)
+        y[np.argmax(x[:, 0])] = 1.0
+        groups.append(x)
+        labels.append(y)
+    model = fit_listwise(groups, labels, ("signal", "noise"))
+    again = fit_listwise(groups, labels, ("signal", "noise"))
+    assert np.array_equal(model.weights, again.weights)  # reproducible
+    assert model.weights[0] > 0 and abs(model.weights[1]) < model.weights[0] / 3
+    p = np.concatenate([model.probabilities(x) for x in groups])
+    y = np.concatenate(labels)
+    assert p.min() > 0 and p.max() < 1
+    assert p.mean() == pytest.approx(y.mean(), abs=0.01)  # calibrated: as many as labelled
+    assert p[y == 1].mean() > 2 * p[y == 0].mean()
