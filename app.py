@@ -21,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     from chatbot.service import open_service, serving_limits
 
     with ThreadPoolExecutor(1) as pool:
-        # the answering processes load (index, model) while this one imports Gradio; both are
-        # ready before we listen
-        opening = pool.submit(open_service, settings)
+        # the first answering process loads (index, model) while this one imports Gradio; both
+        # are ready before we listen; the other answering processes load after the first
+        opening = pool.submit(open_service, settings, False)
         from chatbot.feedback import FeedbackStore
         from chatbot.ui import build_app, launch
         from chatbot.workers import WorkerStartError
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         except WorkerStartError as err:  # e.g. a bad LLM setting: said as it is
             print(f"The answering processes could not start: {err}", file=sys.stderr)
             return 1
+    _say_when_all_ready(service)
     app = build_app(service, FeedbackStore(settings.feedback_db))
     print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
     try:
@@ -43,6 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         service.close()
     return 0
+
+
+def _say_when_all_ready(service) -> None:
+    """Print ALL_READY once every answering process has loaded (bench/load.py waits for it)."""
+    import threading
+
+    ready = getattr(service.answerer, "all_ready", None)
+    if ready is None:
+        return
+
+    def say():
+        ready.wait()
+        print(ALL_READY, flush=True)
+
+    threading.Thread(target=say, daemon=True, name="chatbot-all-ready").start()
+
+
+ALL_READY = "All answering processes are ready."
 
 
 if __name__ == "__main__":

@@ -281,12 +281,31 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout_s: float) -> Non
 
 
 def start_app(env: dict, timeout_s: float = 300) -> tuple[subprocess.Popen, int]:
-    """`python app.py` on a free loopback port, once it accepts connections."""
+    """`python app.py` on a free loopback port, once it accepts connections (its first
+    answering process is then ready; `wait_all_ready` waits for the others)."""
     port = free_port()
     app = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     wait_for_port(port, app, timeout_s)
     return app, port
+
+
+def wait_all_ready(app: subprocess.Popen, timeout_s: float = 300) -> None:
+    """Until the app says all its answering processes have loaded; then its output is read
+    away in the background (a full pipe would stop it)."""
+    import threading
+
+    from app import ALL_READY
+
+    deadline = time.monotonic() + timeout_s
+    for line in app.stdout:
+        if line.strip() == ALL_READY:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("the app's answering processes did not all start in time")
+    else:
+        raise RuntimeError("the app stopped before its answering processes all started")
+    threading.Thread(target=lambda: app.stdout.read(), daemon=True).start()
 
 
 def memory_kb(pid: int, field: str) -> int:
@@ -313,6 +332,7 @@ def app_process(settings: Settings, raw, questions: list[str]) -> dict:
         client = Client(f"http://127.0.0.1:{port}", verbose=False)
         first = client.predict(questions[0], [], api_name="/ask")
         cold = time.perf_counter() - started
+        wait_all_ready(app)  # memory is measured with every answering process in
         for q in questions[1:40]:
             client.predict(q, [], api_name="/ask")
         children = Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split()

@@ -41,6 +41,7 @@ from bench.__main__ import (
     print_verdicts,
     start_app,
     summary,
+    wait_all_ready,
     wait_for_port,
 )
 from chatbot.settings import Settings
@@ -451,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
                            stdout=subprocess.DEVNULL, timeout=600)
             print("starting the app…", flush=True)
             app, port = start_app(env)
+            wait_all_ready(app)  # throughput is measured with every answering process in
             results = asyncio.run(asyncio.wait_for(
                 measure(f"http://127.0.0.1:{port}", chroma, app.pid), DEADLINE_S))
         finally:

@@ -116,10 +116,12 @@ def serving_limits(settings: Settings) -> dict:
     return {"max_threads": threads, "max_queue": 2 * threads}
 
 
-def open_service(settings: Settings) -> ChatService:
+def open_service(settings: Settings, wait_for_all: bool = True) -> ChatService:
     """The service app.py runs: answering workers started and loaded (or, with
     `answer_workers=0`, a Chatbot in this process). Raises IndexNotFoundError when there is no
-    index to answer from, WorkerStartError when a worker fails to start for another reason."""
+    index to answer from, WorkerStartError when a worker fails to start for another reason.
+    With `wait_for_all=False` it returns once the first worker has loaded; the others follow
+    (`AnswerWorkers.start`)."""
     messages = Messages.load()
     count = worker_count(settings)
     if count == 0:
@@ -130,7 +132,7 @@ def open_service(settings: Settings) -> ChatService:
     from chatbot.workers import AnswerWorkers, WorkerStartError
 
     try:
-        workers = AnswerWorkers(settings, messages, count).start()
+        workers = AnswerWorkers(settings, messages, count).start(wait_for_all)
     except WorkerStartError as err:  # "no index" is told apart; any other cause as it is
         kind, _, detail = str(err).partition(": ")
         if kind == IndexNotFoundError.__name__:

@@ -122,9 +122,25 @@ class AnswerWorkers:
         self._waiting = 0
         self._down_until = 0.0
         self._closed = False
+        self.all_ready = threading.Event()  # every worker has loaded (or failed to)
 
-    def start(self) -> AnswerWorkers:
-        """Start every worker and wait until they have loaded (in parallel)."""
+    def start(self, wait_for_all: bool = True) -> AnswerWorkers:
+        """Start every worker and wait until they have loaded (in parallel).
+
+        With `wait_for_all=False` (the app), only the first is started and waited for; the
+        others load one after another behind it, so the first answer does not share the CPU
+        with every other worker's start (`all_ready` is set when they are all in)."""
+        if not wait_for_all:
+            first = self._spawn()
+            try:
+                self.articles = first.wait_ready(self._start_timeout_s)
+            except WorkerStartError:
+                self.close()
+                raise
+            self._idle.put(first)
+            threading.Thread(target=self._start_rest, args=(self.count - 1,), daemon=True,
+                             name="chatbot-start-rest").start()
+            return self
         workers = [self._spawn() for _ in range(self.count)]
         try:
             for worker in workers:
@@ -133,7 +149,24 @@ class AnswerWorkers:
         except WorkerStartError:
             self.close()
             raise
+        self.all_ready.set()
         return self
+
+    def _start_rest(self, count: int) -> None:
+        for _ in range(count):
+            if self._closed:
+                return
+            worker = self._spawn()
+            try:
+                worker.wait_ready(self._start_timeout_s)
+            except WorkerStartError:
+                log.exception("An answering worker failed to start; the others serve")
+                with self._lock:
+                    self._all.discard(worker)
+                continue
+            self._idle.put(worker)
+        log.info("All %d answering workers started", self.count)
+        self.all_ready.set()
 
     def ask(self, question: str, history: list) -> Answer:
         """The answer of one free worker, or a polite `unavailable` (busy, timeout, failure)."""

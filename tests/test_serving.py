@@ -438,3 +438,20 @@ def test_a_worker_start_failure_is_told_as_it_is(monkeypatch, reason, raised):
         open_service(Settings(answer_workers=1))
     assert type(caught.value).__name__ == raised
     assert reason.split(": ", 1)[1] in str(caught.value)
+
+
+def test_the_app_listens_after_the_first_worker_loads_and_the_others_follow():
+    settings = Settings(queue_wait_s=10.0, answer_timeout_s=5.0, unavailable_cooldown_s=0.0)
+    workers = AnswerWorkers(settings, Messages.load(), 2, target=scripted_worker,
+                            start_timeout_s=60).start(wait_for_all=False)
+    try:
+        assert workers.articles == ("an article",)
+        assert workers.ask("first?", []).status == "abstained"  # served before the second
+        assert workers.all_ready.wait(60)
+        slow = threading.Thread(target=workers.ask, args=("sleep 3", []))
+        slow.start()
+        time.sleep(0.3)
+        assert workers.ask("meanwhile?", []).status == "abstained" and slow.is_alive()
+        slow.join()
+    finally:
+        workers.close()
