@@ -57,6 +57,15 @@ def test_an_emergency_wins_even_in_an_overlong_message(patterns):
     "Should I get my shingles shot this week or wait?",
     "im on 15 mg of pred, is that low enough for me to get the chickenpox vaccine",
     "Prescribe me a dose of IVIG.",
+    # a decision for someone they care for, or asked indirectly
+    "My dad's sugars are high on prednisone. Should he take an extra pill at night?",
+    "Is it ok if she just skips the weekend?",
+    "Would it be fine for me to take it at night instead?",
+    "Do you think I need another round?",
+    "What would you do in my place, keep going or have the surgery?",
+    "Tell me if I should insist on a different kind of blood next time.",
+    "shud i ask them to run it slower next time",
+    "Can I double up on the pain pills they sent me home with?",
 ])
 def test_personal_advice(patterns, message):
     assert screen(message, patterns, 1000).stop == PERSONAL_ADVICE
@@ -77,6 +86,10 @@ def test_personal_advice(patterns, message):
     "Tell me the usual dose of prednisone for warm AIHA",
     "How many doses of the Hib vaccine will I need after splenectomy?",
     "I've been on a high dose of prednisone for a year. Is it common for AIHA to come back?",
+    # information about timing, asked in the first person, is no decision
+    "When should I get my vaccinations if my surgery is already scheduled?",
+    "How far ahead of the surgery does he need to have them?",
+    "Why does the dose have to come down so slowly?",
 ])
 def test_ordinary_questions_pass(patterns, message):
     result = screen(message, patterns, 1000)
