@@ -15,7 +15,7 @@ from chatbot.question import Question
 DECISION_FEATURES = ("best", "second", "best_sim", "best_coverage", "best_sim_ctx",
                      "top_coverage", "top_paragraph_coverage", "top_heading_sim",
                      "top_paragraph_sim", "uncovered_max",
-                     "uncovered_share", "route_p", "named", "terms")
+                     "uncovered_share", "route_p", "named", "terms", "follow_up")
 NOT_IN_ARTICLE = "not_in_article"
 TOP = 3  # the best sentences the decision looks at
 
@@ -67,6 +67,7 @@ def decision_row(question: Question, best: list[float], top_rows: list[dict[str,
         "route_p": route_p,
         "named": float(named),
         "terms": float(len(question.terms)),
+        "follow_up": float(bool(question.context)),
     }
 
 
