@@ -90,9 +90,8 @@ class ExtractiveAnswerer:
         in_context = (self.retriever.dense(question.search_text, index) if question.context
                       else evidence.dense)
         route_rows = route_features(
-            question, library.profiles, library.name_spread,
-            _by_article(evidence.dense, index), _by_article(in_context, index),
-            _by_article(evidence.lexical, index))
+            question, library.names, _by_article(evidence.dense, index),
+            _by_article(in_context, index), _by_article(evidence.lexical, index))
         router = self.models.router
         ids = sorted(route_rows)
         probabilities = dict(zip(ids, router.probabilities(

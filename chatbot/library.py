@@ -19,7 +19,7 @@ from chatbot.catalog import Catalog, WordStatistics
 from chatbot.chunking import Chunk
 from chatbot.features import UnitFacts, unit_facts
 from chatbot.recent import Recent
-from chatbot.routing import ArticleProfile, name_weights, profiles
+from chatbot.routing import ArticleProfile, NameIndex, profiles
 from chatbot.spelling import Speller
 from chatbot.store import IndexNotFoundError
 from chatbot.terms import content_terms, words
@@ -111,8 +111,8 @@ class Library:
                          for c in self.catalog.article_heads()})
 
     @cached_property
-    def name_spread(self) -> dict[str, float]:
-        return name_weights(self.profiles)
+    def names(self) -> NameIndex:
+        return NameIndex.of(self.profiles)
 
     def vectors(self, article_id: str) -> ArticleVectors:
         """An article's sentence, paragraph and heading vectors, from the index (cached)."""

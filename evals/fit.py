@@ -19,7 +19,7 @@ from chatbot.conversation import turn_for
 from chatbot.decision import DECISION_FEATURES, routed_row
 from chatbot.features import RANKER_FEATURES
 from chatbot.model import DEFAULT_FITTED, FittedModels, LogisticModel
-from chatbot.routing import ROUTER_FEATURES, choose
+from chatbot.routing import ROUTER_FEATURES, absent_row, choose
 from chatbot.safety import SafetyPatterns, screen
 from chatbot.settings import Settings
 from evals.cases import Case
@@ -69,6 +69,7 @@ def collect(answerer, cases: list[Case]) -> list[CaseData]:
     """Run every answerable or near-topic case through analysis, retrieval and features."""
     patterns = SafetyPatterns.load()
     library = answerer.retriever.library
+    absent = absent_row()
     all_articles = tuple(sorted(library.articles))
     data = []
     for case in cases:
@@ -84,7 +85,8 @@ def collect(answerer, cases: list[Case]) -> list[CaseData]:
                            for u in units])
         data.append(CaseData(
             case, case.expected_status == ANSWERED, list(all_articles),
-            np.array([[trace.route_rows[a][f] for f in ROUTER_FEATURES] for a in all_articles]),
+            np.array([[trace.route_rows.get(a, absent)[f] for f in ROUTER_FEATURES]
+                      for a in all_articles]),
             {a: np.array([[s.row[f] for f in RANKER_FEATURES] for s in trace.scored[a]])
              for a in all_articles},
             {a: [s.row for s in trace.scored[a]] for a in all_articles},

@@ -12,7 +12,14 @@ from chatbot.lexicon import Lexicon
 from chatbot.model import LogisticModel
 from chatbot.question import DEFINITION, DURATION, LIST, NUMBER, YES_NO, analyse
 from chatbot.rarity import rarity
-from chatbot.routing import alias_hit, choose, name_weights, profiles, route_features
+from chatbot.routing import (
+    NameIndex,
+    absent_row,
+    alias_hit,
+    choose,
+    profiles,
+    route_features,
+)
 from chatbot.spelling import Speller
 from chatbot.units import HEADING, ITEM, SENTENCE, Unit, units_of_all
 
@@ -77,7 +84,7 @@ def test_routing_reads_names_and_aliases_as_data():
     p = profiles(NAMES)
     assert alias_hit("is zbx safe for me", p["zorb"]) and not alias_hit("is zbx safe", p["quin"])
     assert alias_hit("how long is the Quintex-procedure", p["quin"])
-    rows = route_features(ask("how long does zorblax take"), p, name_weights(p),
+    rows = route_features(ask("how long does zorblax take"), NameIndex.of(p),
                           [("quin", 0.6), ("zorb", 0.5)], [("quin", 0.6)], [])
     assert rows["zorb"]["name_top"] == 1.0 and rows["quin"]["name_top"] == 0.0
     assert rows["quin"]["dense_rel"] == 0.0 and rows["zorb"]["dense_rel"] < 0
@@ -85,11 +92,32 @@ def test_routing_reads_names_and_aliases_as_data():
 
 def test_a_follow_up_that_names_nothing_inherits_the_article_and_one_that_names_another_does_not():
     p = profiles(NAMES)
-    rows = route_features(ask("and the side effects?", "what is zorblax"), p, name_weights(p),
-                          [], [], [])
-    assert rows["zorb"]["inherited"] == 1.0 and rows["quin"]["inherited"] == 0.0
-    rows = route_features(ask("and quintex?", "what is zorblax"), p, name_weights(p), [], [], [])
-    assert rows["zorb"]["inherited"] == 0.0
+    names = NameIndex.of(p)
+    rows = route_features(ask("and the side effects?", "what is zorblax"), names, [], [], [])
+    assert rows["zorb"]["inherited"] == 1.0
+    assert "quin" not in rows  # nothing points to it: it has the absent row, never computed
+    rows = route_features(ask("and quintex?", "what is zorblax"), names, [], [], [])
+    assert rows["zorb"]["inherited"] == 0.0 and rows["quin"]["alias_hit"] == 0.0
+    assert rows["quin"]["name_top"] == 1.0
+
+
+def test_only_the_articles_a_question_points_to_get_router_features():
+    many = {f"a{i}": (f"Topic {i} Guide", f"zz{i}") for i in range(300)}
+    names = NameIndex.of(profiles({**many, **NAMES}))
+    rows = route_features(ask("is the Quintex procedure painful?"), names,
+                          [("a7", 0.4)], [("a7", 0.4)], [("a9", 3.0)])
+    assert set(rows) == {"quin", "a7", "a9"}
+    assert rows["quin"]["alias_hit"] == 1.0 and rows["a9"]["dense_rel"] == -0.5
+    assert {k: rows["a9"][k] for k in ("alias_hit", "name_share", "dense_ctx_rel")} == \
+        {k: absent_row()[k] for k in ("alias_hit", "name_share", "dense_ctx_rel")}
+    assert set(route_features(ask("what about zz42?"), names, [], [], [])) == {"a42"}
+
+
+def test_an_article_nothing_points_to_is_never_routed_to():
+    from chatbot.model import FittedModels
+
+    models = FittedModels.load()
+    assert models.router.probability(absent_row()) < models.threshold("route")
 
 
 def test_route_choice_keeps_the_best_and_any_other_above_the_threshold():
