@@ -430,7 +430,7 @@ def test_a_worker_start_failure_is_told_as_it_is(monkeypatch, reason, raised):
         def __init__(self, *args, **kwargs):
             pass
 
-        def start(self):
+        def start(self, wait_for_all=True):
             raise WorkerStartError(reason)
 
     monkeypatch.setattr(chatbot.workers, "AnswerWorkers", Failing)
