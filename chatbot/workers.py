@@ -156,17 +156,22 @@ class AnswerWorkers:
         for _ in range(count):
             if self._closed:
                 return
-            worker = self._spawn()
-            try:
-                worker.wait_ready(self._start_timeout_s)
-            except WorkerStartError:
-                log.exception("An answering worker failed to start; the others serve")
-                with self._lock:
-                    self._all.discard(worker)
-                continue
-            self._idle.put(worker)
+            self._add_one()
         log.info("All %d answering workers started", self.count)
         self.all_ready.set()
+
+    def _add_one(self) -> None:
+        """Start one more worker; it joins the idle ones once loaded (a failure is logged:
+        the others serve)."""
+        fresh = self._spawn()
+        try:
+            fresh.wait_ready(self._start_timeout_s)
+        except WorkerStartError:
+            log.exception("An answering worker failed to start; the others serve")
+            with self._lock:
+                self._all.discard(fresh)
+            return
+        self._idle.put(fresh)
 
     def ask(self, question: str, history: list) -> Answer:
         """The answer of one free worker, or a polite `unavailable` (busy, timeout, failure)."""
@@ -249,17 +254,8 @@ class AnswerWorkers:
         worker.stop()
 
         def restart():
-            if self._closed:
-                return
-            fresh = self._spawn()
-            try:
-                fresh.wait_ready(self._start_timeout_s)
-            except WorkerStartError:
-                log.exception("A replacement answering worker failed to start")
-                with self._lock:
-                    self._all.discard(fresh)
-                return
-            self._idle.put(fresh)
+            if not self._closed:
+                self._add_one()
 
         threading.Thread(target=restart, daemon=True, name="chatbot-restart").start()
 
