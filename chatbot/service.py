@@ -103,10 +103,12 @@ class ChatService:
 
 
 def worker_count(settings: Settings) -> int:
-    """Answering processes: as configured, else one per CPU core."""
+    """Answering processes: as configured, else one per CPU core plus one. The extra one has a
+    question in hand while another waits for the app to take its answer and hand it the next:
+    `make load` measured 1.93-1.99 of 2 cores used with 3 workers, 1.81-1.86 with 2."""
     if settings.answer_workers is not None:
         return max(0, settings.answer_workers)
-    return max(1, os.cpu_count() or 1)
+    return max(1, os.cpu_count() or 1) + 1
 
 
 def serving_limits(settings: Settings) -> dict:

@@ -47,7 +47,7 @@ class Settings:
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 1
     feedback_db: Path = PROJECT_ROOT / "feedback.sqlite3"
-    # Serving (app.py): processes that answer (None: one per CPU core; 0: in the app's own
+    # Serving (app.py): processes that answer (None: one per CPU core plus one; 0: in the app's own
     # process), how many questions may wait for one and for how long (then a polite "busy"),
     # how long an answer may take, and each Chroma server request (then `unavailable`).
     answer_workers: int | None = None

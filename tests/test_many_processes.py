@@ -65,7 +65,7 @@ def test_two_app_processes_follow_a_reingest_on_one_chroma_server(tmp_path, embe
     env = {**os.environ, "CHATBOT_CHROMA_HOST": "127.0.0.1",
            "CHATBOT_CHROMA_PORT": str(chroma_server.port), "CHATBOT_INDEX_DIR": str(shared),
            "CHATBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
-           "CHATBOT_TORCH_THREADS": "1"}
+           "CHATBOT_TORCH_THREADS": "1", "CHATBOT_ANSWER_WORKERS": "2"}
     urls, apps = [], []
     try:
         for i in range(2):  # one after the other: two cold starts at once on 2 busy cores

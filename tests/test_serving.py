@@ -159,7 +159,7 @@ def test_timeouts_are_told_apart_from_other_failures():
 def test_worker_count_and_deadlines_come_from_the_settings():
     assert worker_count(Settings(answer_workers=0)) == 0
     assert worker_count(Settings(answer_workers=3)) == 3
-    assert worker_count(Settings()) == max(1, os.cpu_count() or 1)
+    assert worker_count(Settings()) == max(1, os.cpu_count() or 1) + 1
     assert answer_deadline_s(Settings(answer_timeout_s=4)) == 4
     assert answer_deadline_s(Settings(answer_timeout_s=4, answerer="openai", llm_timeout_s=10,
                                       llm_max_retries=1)) == 24
