@@ -56,11 +56,6 @@ def name_weights(profiles_: dict[str, ArticleProfile]) -> dict[str, float]:
     return {t: 1.0 / n for t, n in spread.items()}
 
 
-def alias_hit(text: str, profile: ArticleProfile) -> bool:
-    plain = normalise(text)
-    return any(p.search(plain) for p in profile.phrases)
-
-
 @dataclass(frozen=True)
 class NameIndex:
     """The articles' names, indexed so that a question finds the articles it names without

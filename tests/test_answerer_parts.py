@@ -15,7 +15,6 @@ from chatbot.rarity import rarity
 from chatbot.routing import (
     NameIndex,
     absent_row,
-    alias_hit,
     choose,
     profiles,
     route_features,
@@ -82,9 +81,10 @@ NAMES = {
 
 def test_routing_reads_names_and_aliases_as_data():
     p = profiles(NAMES)
-    assert alias_hit("is zbx safe for me", p["zorb"]) and not alias_hit("is zbx safe", p["quin"])
-    assert alias_hit("how long is the Quintex-procedure", p["quin"])
-    rows = route_features(ask("how long does zorblax take"), NameIndex.of(p),
+    names = NameIndex.of(p)
+    assert names.aliased("is zbx safe for me") == {"zorb"}
+    assert names.aliased("how long is the Quintex-procedure") == {"quin"}
+    rows = route_features(ask("how long does zorblax take"), names,
                           [("quin", 0.6), ("zorb", 0.5)], [("quin", 0.6)], [])
     assert rows["zorb"]["name_top"] == 1.0 and rows["quin"]["name_top"] == 0.0
     assert rows["quin"]["dense_rel"] == 0.0 and rows["zorb"]["dense_rel"] < 0
