@@ -211,11 +211,10 @@ def _by_article(ranking: list[tuple[str, float]], index) -> list[tuple[str, floa
 def _in_context(question: Question, article_id: str, library) -> str:
     """A follow-up read with the question before it, less the words that name other
     articles: "how long does IVIG take to work? and prednisone?" asks prednisone's."""
-    others = frozenset().union(*(p.name_terms for a, p in library.profiles.items()
-                                 if a != article_id))
-    own = library.profiles[article_id].name_terms
+    named = library.names.by_term  # a word naming other articles, not this one, is dropped
     kept = [w for w in question.context.split()
-            if not ({stem(t) for t in words(w)} & others - own)]
+            if not any(named.get(stem(t)) and article_id not in named[stem(t)]
+                       for t in words(w))]
     return f"{' '.join(kept)} {question.corrected}".strip()
 
 
