@@ -130,18 +130,7 @@ class AnswerWorkers:
         With `wait_for_all=False` (the app), only the first is started and waited for; the
         others load one after another behind it, so the first answer does not share the CPU
         with every other worker's start (`all_ready` is set when they are all in)."""
-        if not wait_for_all:
-            first = self._spawn()
-            try:
-                self.articles = first.wait_ready(self._start_timeout_s)
-            except WorkerStartError:
-                self.close()
-                raise
-            self._idle.put(first)
-            threading.Thread(target=self._start_rest, args=(self.count - 1,), daemon=True,
-                             name="chatbot-start-rest").start()
-            return self
-        workers = [self._spawn() for _ in range(self.count)]
+        workers = [self._spawn() for _ in range(self.count if wait_for_all else 1)]
         try:
             for worker in workers:
                 self.articles = worker.wait_ready(self._start_timeout_s)
@@ -149,7 +138,11 @@ class AnswerWorkers:
         except WorkerStartError:
             self.close()
             raise
-        self.all_ready.set()
+        if len(workers) < self.count:
+            threading.Thread(target=self._start_rest, args=(self.count - len(workers),),
+                             daemon=True, name="chatbot-start-rest").start()
+        else:
+            self.all_ready.set()
         return self
 
     def _start_rest(self, count: int) -> None:
