@@ -3,8 +3,9 @@
 Starts a Chroma server (`chroma run`) and the app (`python app.py`, its answering workers, the
 real index of `corpus/`) on free loopback ports, then measures in one run:
 1. a sequential baseline: chats one after another (each a question and two follow-ups);
-2. 50 concurrent chats: p50/p95, errors, answers per second against the baseline, while
-   emergency messages are sent through /ask and through the chat page's own event;
+2. 50 concurrent chats: p50/p95, errors, answers per second against the baseline; then more
+   rounds of 50 chats while emergency messages are sent through /ask and through the chat
+   page's own event (their latency);
 3. the delay a slow request (a 30,000-character history) adds to other patients' questions;
 4. Chroma frozen (SIGSTOP): emergencies (/ask and chat), and what ordinary questions get; then
    how the first questions after it resumes fare.
@@ -44,11 +45,13 @@ from bench.__main__ import (
     wait_all_ready,
     wait_for_port,
 )
+from chatbot.service import worker_count
 from chatbot.settings import Settings
 
 CHATS = 50
 TURNS = 3
-ROUNDS = 3  # sequential + concurrent rounds; the figures are the median round's
+ROUNDS = 5  # sequential + concurrent rounds; the figures are the median round's
+EMERGENCY_ROUNDS = 2  # concurrent rounds with emergencies sent beside them
 SEQUENTIAL_CHATS = 20
 REQUEST_TIMEOUT_S = 60.0
 DEADLINE_S = 900.0
@@ -218,15 +221,19 @@ class EmergencyProbes:
 
 
 async def concurrent(app: App, openings: list[str], rng) -> dict:
+    """CHATS chats at once, each opening with its own question."""
+    started = time.perf_counter()
+    chats = await asyncio.gather(*(one_chat(app, opening, random.Random(rng.random()))
+                                   for opening in openings[:CHATS]))
+    return figures([r for chat in chats for r in chat], time.perf_counter() - started)
+
+
+async def concurrent_with_emergencies(app: App, openings: list[str], rng) -> dict:
+    """CHATS chats at once while emergencies are sent beside them (their latency)."""
     with EmergencyProbes(app.base) as probes:
-        started = time.perf_counter()
-        chats = await asyncio.gather(*(one_chat(app, openings[i % len(openings)],
-                                                random.Random(rng.random()))
-                                       for i in range(CHATS)))
-        seconds = time.perf_counter() - started
+        load = await concurrent(app, openings, rng)
         probes.stop.set()
-        emergency = probes.figures()
-    return {**figures([r for chat in chats for r in chat], seconds), "emergency": emergency}
+        return {**load, "emergency": probes.figures()}
 
 
 async def slow_request_delay(app: App, questions: list[str]) -> dict:
@@ -332,29 +339,54 @@ class CpuUse:
         return {role: round((now[role] - self.start[role]) * 1000 / asks, 1) for role in now}
 
 
-async def measure(base: str, chroma: subprocess.Popen, app_pid: int) -> dict:
+class Questions:
+    """Patients' opening questions, each asked once in the whole run: a question vector the
+    answering processes already cached would make whichever phase repeats it look faster."""
+
+    def __init__(self, rng: random.Random):
+        self._left = opening_questions()
+        rng.shuffle(self._left)
+
+    def take(self, count: int) -> list[str]:
+        if count > len(self._left):
+            raise RuntimeError("the load run needs more distinct questions than it has")
+        taken, self._left = self._left[:count], self._left[count:]
+        return taken
+
+
+def opening_questions() -> list[str]:
+    """Distinct questions that reach answering: the product's eval questions and the library's
+    (emergencies and personal advice are screened before answering; they are not load)."""
+    from evals.cases import load_cases
+    from evals.library_run import CASES
+
+    library = [c.question for path in sorted(CASES.glob("*.jsonl")) for c in load_cases(path)
+               if not c.history and c.category not in ("emergency", "personal")]
+    return list(dict.fromkeys([q for q, _ in eval_questions()] + library))
+
+
+async def measure(base: str, chroma: subprocess.Popen, app_pid: int, workers: int) -> dict:
     rng = random.Random(15)
-    openings = [q for q, _ in eval_questions()]
-    rng.shuffle(openings)
+    questions = Questions(rng)
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=200)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits,
                                  trust_env=False) as client:
         app = await App.connect(client, base)
-        for q in openings[:5]:  # the workers' first answers load article vectors
-            await app.ask(q, [])
-        workers = [int(c) for c in
-                   Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()]
-        roles = {"app": [app_pid], "workers": workers, "chroma": [chroma.pid],
+        for _ in range(2):  # every answering process answers its first questions
+            await asyncio.gather(*(app.ask(q, []) for q in questions.take(workers)))
+        children = [int(c) for c in
+                    Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()]
+        roles = {"app": [app_pid], "workers": children, "chroma": [chroma.pid],
                  "client": [os.getpid()]}
         rounds = []
         for n in range(1, ROUNDS + 1):  # one round is a few seconds: the median of several
-            print(f"round {n} of {ROUNDS}: sequential baseline, then {CHATS} concurrent chats "
-                  "with emergencies beside them…", flush=True)
+            print(f"round {n} of {ROUNDS}: sequential baseline, then {CHATS} concurrent chats…",
+                  flush=True)
             cpu = CpuUse(roles)
-            seq = await sequential(app, openings, rng)
+            seq = await sequential(app, questions.take(SEQUENTIAL_CHATS), rng)
             seq["cpu_ms_per_ask"] = cpu.per_ask(seq["n"] + seq["errors"])
             cpu = CpuUse(roles)
-            load = await concurrent(app, openings, rng)
+            load = await concurrent(app, questions.take(CHATS), rng)
             load["cpu_ms_per_ask"] = cpu.per_ask(load.get("n", 0) + load["errors"])
             for phase in (seq, load):  # how much of the machine this run got, could have had
                 per_ask_s = sum(phase["cpu_ms_per_ask"].values()) / 1000
@@ -363,16 +395,23 @@ async def measure(base: str, chroma: subprocess.Popen, app_pid: int) -> dict:
             rounds.append((round(load["answers_per_s"] / seq["answers_per_s"], 2), seq, load))
         ratios = [r for r, _, _ in rounds]
         ratio, seq, load = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]  # the median
+        beside = []
+        for n in range(1, EMERGENCY_ROUNDS + 1):
+            print(f"emergencies beside {CHATS} concurrent chats ({n} of {EMERGENCY_ROUNDS})…",
+                  flush=True)
+            beside.append(await concurrent_with_emergencies(app, questions.take(CHATS), rng))
         # errors and emergencies: every round counts, the worst is reported
-        worst = max((lo["emergency"] for _, _, lo in rounds),
+        worst = max((b["emergency"] for b in beside),
                     key=lambda e: max(e["api"]["max_ms"], e["chat"]["max_ms"]))
-        load = {**load, "errors": sum(lo["errors"] for _, _, lo in rounds),
+        load = {**load, "errors": sum(lo["errors"] for _, _, lo in rounds)
+                + sum(b["errors"] for b in beside),
                 "emergency": {**worst, "not_escalated": sum(
-                    lo["emergency"]["not_escalated"] for _, _, lo in rounds)}}
+                    b["emergency"]["not_escalated"] for b in beside)},
+                "beside_emergencies_answers_per_s": [b["answers_per_s"] for b in beside]}
         print("a slow request beside others…", flush=True)
-        slow = await slow_request_delay(app, openings[:12])
+        slow = await slow_request_delay(app, questions.take(12))
         print("Chroma frozen…", flush=True)
-        frozen = await frozen_chroma(app, chroma, openings[:6])
+        frozen = await frozen_chroma(app, chroma, questions.take(6))
     return {"sequential": seq, "concurrent": load,
             "throughput_ratio": ratio, "throughput_ratios": ratios,
             "slow_request": slow, "frozen_chroma": frozen}
@@ -416,7 +455,7 @@ workers, {r['seconds']} s in all; {r['note']}. Full figures: `load_results.json`
 - Sequential baseline: {s['n']} asks in {SEQUENTIAL_CHATS} chats of {TURNS} turns, p50
   {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['answers_per_s']} answers/s. CPU per ask (ms):
   {_pairs(s['cpu_ms_per_ask'])} sequential;
-  {_pairs(c['cpu_ms_per_ask'])} under load (probes not counted as asks; their work is in it).
+  {_pairs(c['cpu_ms_per_ask'])} under load.
   Under load this run's processes used
   {c['cores_used']} of {r['machine']['cores']} cores (sequential: {s['cores_used']}); with the
   whole machine, that CPU per ask allows about {c['ceiling_answers_per_s']} answers/s.
@@ -424,9 +463,15 @@ workers, {r['seconds']} s in all; {r['note']}. Full figures: `load_results.json`
   {c.get('p50_ms')} ms, p95 {c.get('p95_ms')} ms, {c['answers_per_s']} answers/s
   ({r['throughput_ratio']}x sequential: the median of {len(r['throughput_ratios'])} rounds,
   {', '.join(f'{x}x' for x in r['throughput_ratios'])}; the other figures are that round's,
-  errors and emergencies the worst of all rounds). Emergencies sent beside them: /ask p95
-  {c['emergency']['api']['p95_ms']} ms (max {c['emergency']['api']['max_ms']}), chat page p95
-  {c['emergency']['chat']['p95_ms']} ms (max {c['emergency']['chat']['max_ms']}).
+  errors the sum of all rounds). Every question is asked once in the whole run, so no phase
+  gains from vectors cached in an earlier one.
+- Emergencies sent (through /ask and the chat page, from a process of their own) beside
+  {len(c['beside_emergencies_answers_per_s'])} more rounds of {CHATS} chats (those rounds:
+  {', '.join(str(x) for x in c['beside_emergencies_answers_per_s'])} answers/s; the emergencies'
+  own requests are not counted as answers, so these rounds are not the throughput figure):
+  /ask p95 {c['emergency']['api']['p95_ms']} ms (max {c['emergency']['api']['max_ms']}), chat
+  page p95 {c['emergency']['chat']['p95_ms']} ms (max {c['emergency']['chat']['max_ms']}), the
+  worst round's.
 - A request with a {SLOW_HISTORY_CHARS:,}-character history took p50
   {sl['slow_request']['p50_ms']} ms; other patients' questions: p50 {sl['alone']['p50_ms']} ms
   alone, {sl['beside_slow']['p50_ms']} ms beside it (added p50 {sl['added_p50_ms']} ms, max
@@ -452,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="what else the machine was doing, for the README")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    workers = worker_count(Settings.from_env())
     with tempfile.TemporaryDirectory(prefix="chatbot-load-") as work:
         work = Path(work)
         chroma, chroma_port = start_chroma(work / "chroma")
@@ -468,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
             app, port = start_app(env)
             wait_all_ready(app)  # throughput is measured with every answering process in
             results = asyncio.run(asyncio.wait_for(
-                measure(f"http://127.0.0.1:{port}", chroma, app.pid), DEADLINE_S))
+                measure(f"http://127.0.0.1:{port}", chroma, app.pid, workers), DEADLINE_S))
         finally:
             if app is not None:
                 app.terminate()
@@ -476,9 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             os.kill(chroma.pid, signal.SIGCONT)
             chroma.terminate()
             chroma.wait(timeout=30)
-    from chatbot.service import worker_count
-
-    results = {"machine": machine(), "workers": worker_count(Settings.from_env()),
+    results = {"machine": machine(), "workers": workers,
                "note": args.note, **results,
                "seconds": round(time.perf_counter() - started, 1)}
     results["targets"] = [{"target": n, "measured": v, "met": ok}

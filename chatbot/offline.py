@@ -8,6 +8,11 @@ OFFLINE_DEFAULTS = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "GRADIO_ANALYTICS_ENABLED": "False",
+    # Gradio's queue keeps per-event statistics for its monitoring page (which we do not serve)
+    # and rebuilds a pandas summary of up to 10,000 of them after every event: app CPU per
+    # answer that grows with the events served. One kept, the summary never rebuilt.
+    "GRADIO_ANALYTICS_MAX_EVENTS": "1",
+    "GRADIO_ANALYTICS_CACHE_FREQUENCY": str(2**62),
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
 }

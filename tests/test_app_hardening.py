@@ -32,15 +32,22 @@ def retriever():
 
 
 @pytest.fixture(scope="module")
-def served(retriever, tmp_path_factory):
+def blocks(retriever, tmp_path_factory):
+    """The launched Gradio app, its URL and the bot behind it."""
     from chatbot.ui import build_app, launch
 
     bot = make_bot(retriever)
     app = build_app(bot, FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3"))
     port = free_port()
     launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}", bot
+    yield app, f"http://127.0.0.1:{port}", bot
     app.close()
+
+
+@pytest.fixture(scope="module")
+def served(blocks):
+    _, url, bot = blocks
+    return url, bot
 
 
 @pytest.fixture
@@ -183,3 +190,14 @@ def test_gradio_client_still_works(served):
     client = Client(url, verbose=False)
     assert client.predict("How fast does IVIG work?", [], api_name="/ask")["status"] == "abstained"
     assert client.predict("x", 5, api_name="/ask")["status"] == "rejected"
+
+
+def test_the_queue_keeps_no_growing_statistics(blocks):
+    """Gradio's monitoring statistics (a page we do not serve) would otherwise be rebuilt with
+    pandas after every answer, over up to 10,000 past events: app CPU per answer that grows."""
+    app, url, _ = blocks
+    for _ in range(3):
+        _call_ask(url, b'{"data": ["How fast does IVIG work?", []]}')
+    queue = app._queue
+    assert len(queue.event_analytics) <= 1
+    assert queue.cached_event_analytics_summary == {"functions": {}}
