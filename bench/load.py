@@ -36,9 +36,9 @@ import httpx
 from bench.__main__ import (
     HERE,
     ROOT,
-    eval_questions,
     free_port,
     machine,
+    patient_questions,
     print_verdicts,
     start_app,
     summary,
@@ -344,7 +344,7 @@ class Questions:
     answering processes already cached would make whichever phase repeats it look faster."""
 
     def __init__(self, rng: random.Random):
-        self._left = opening_questions()
+        self._left = patient_questions()
         rng.shuffle(self._left)
 
     def take(self, count: int) -> list[str]:
@@ -352,17 +352,6 @@ class Questions:
             raise RuntimeError("the load run needs more distinct questions than it has")
         taken, self._left = self._left[:count], self._left[count:]
         return taken
-
-
-def opening_questions() -> list[str]:
-    """Distinct questions that reach answering: the product's eval questions and the library's
-    (emergencies and personal advice are screened before answering; they are not load)."""
-    from evals.cases import load_cases
-    from evals.library_run import CASES
-
-    library = [c.question for path in sorted(CASES.glob("*.jsonl")) for c in load_cases(path)
-               if not c.history and c.category not in ("emergency", "personal")]
-    return list(dict.fromkeys([q for q, _ in eval_questions()] + library))
 
 
 async def measure(base: str, chroma: subprocess.Popen, app_pid: int, workers: int) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from chatbot.answer import Answer
@@ -26,8 +27,10 @@ class ArticleInfo:
 
 class Chatbot:
     def __init__(self, chain, messages: Messages, articles: tuple[ArticleInfo, ...],
-                 settings: Settings, embeddings=None, answerer=None):
+                 settings: Settings, embeddings=None, answerer=None,
+                 loading: tuple[threading.Thread, ...] = ()):
         self._chain = chain
+        self._loading = loading  # what answering needs, loading in the background
         self.messages = messages
         self.articles = articles
         self.settings = settings
@@ -35,8 +38,11 @@ class Chatbot:
         self.answerer = answerer  # the extractive answerer, for the fitting script and evals
 
     def ready(self) -> None:
-        """Wait until the embedding model, loading in the background, is there."""
+        """Wait until what loads in the background (the embedding model, general English's
+        word frequencies) is there: the first answer then costs what any other does."""
         getattr(self.embeddings, "ready", lambda: None)()
+        for thread in self._loading:
+            thread.join()
 
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one patient message, reading earlier turns for follow-ups.
@@ -70,6 +76,7 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
     from chatbot.embedding import CachedEmbeddings, LazyEmbeddings
     from chatbot.lexicon import Lexicon
     from chatbot.model import FittedModels
+    from chatbot.rarity import load_english
     from chatbot.retrieval import HybridRetriever
     from chatbot.safety import SafetyPatterns
     from chatbot.store import ChunkStore
@@ -78,6 +85,8 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
         raise ValueError(
             f"Unknown answerer {settings.answerer!r}: use extractive, openai or ollama."
         )
+    english = threading.Thread(target=load_english, name="load-word-frequencies", daemon=True)
+    english.start()
     store = ChunkStore.open(settings)
     # the model loads in the background while the index opens and the caller (the app) builds
     # its page; the first question waits for it
@@ -98,4 +107,4 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
     articles = [ArticleInfo(c.article_id, c.article_title, c.publisher, c.medical_reviewer,
                             c.date_posted) for c in retriever.chunks.article_heads()]
     return Chatbot(chain, messages, tuple(sorted(articles, key=lambda a: a.title)),
-                   settings, embeddings, extractive)
+                   settings, embeddings, extractive, (english,))

@@ -18,6 +18,12 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+def load_english() -> None:
+    """Import wordfreq and read its English table (about 0.4 s), so that the first question
+    does not pay for it; `load_chatbot` runs this in the background, `Chatbot.ready` waits."""
+    zipf("the")
+
+
 def rarity(word: str) -> float:
     """0.05 (everyday) .. 1.0 (rare or unknown): the weight of a question word."""
     if word.isdigit():

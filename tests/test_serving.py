@@ -141,6 +141,19 @@ def test_the_shared_model_is_called_by_one_thread_at_a_time():
     assert documents[0] == [[10.0, 1.0], [11.0, 1.0]]
 
 
+def test_ready_waits_for_what_loads_in_the_background():
+    """A worker says it is ready (and the bench starts timing) only once everything answering
+    needs is loaded, so the first patient does not pay for it."""
+    from chatbot.bot import Chatbot
+
+    loaded = threading.Event()
+    loading = threading.Thread(target=lambda: (time.sleep(0.3), loaded.set()))
+    loading.start()
+    bot = make_bot()
+    Chatbot(bot._chain, bot.messages, bot.articles, bot.settings, loading=(loading,)).ready()
+    assert loaded.is_set()
+
+
 def test_timeouts_are_told_apart_from_other_failures():
     import httpx
 
