@@ -58,7 +58,7 @@ class Transcript:
 class Transcripts:
     """The transcripts of the most recent `limit` sessions (older ones are forgotten)."""
 
-    def __init__(self, limit: int = 2000):
+    def __init__(self, limit: int):
         self.limit = limit
         self._lock = threading.Lock()
         self._sessions: OrderedDict[str, Transcript] = OrderedDict()

@@ -16,6 +16,7 @@ from chatbot.article_page import ArticlePages, Shelf
 from chatbot.feedback import FeedbackRecord, FeedbackStore
 from chatbot.safety import INSTRUCTIONS, SMALL_TALK
 from chatbot.server import OnlyOurRoutes
+from chatbot.settings import Settings
 from chatbot.suggestions import Suggester, Suggestion
 from chatbot.transcripts import Transcripts
 from chatbot.unavailable import unavailable_answer
@@ -173,7 +174,7 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
             log.exception("Suggestions failed")
             return ()
 
-    transcripts = Transcripts()
+    transcripts = Transcripts(bot.settings.max_sessions)
 
     def respond(message, request: gr.Request):
         """Answer into the session's transcript (chatbot/transcripts.py): a second message
@@ -267,6 +268,7 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
                    api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_limit=None)
     app.shelf = shelf  # the article pages `launch` serves
+    app.max_sessions = bot.settings.max_sessions  # the sessions `launch` lets Gradio keep
     return app
 
 
@@ -279,6 +281,8 @@ def launch(app: gr.Blocks, host: str, port: int, max_threads: int = 40,
     middleware = [Middleware(OnlyOurRoutes, ask_fn_index=ask_index),
                   Middleware(ArticlePages, shelf=getattr(app, "shelf", None) or Shelf({}))]
     app.queue(max_size=max_queue, default_concurrency_limit=8)
+    sessions = getattr(app, "max_sessions", Settings.max_sessions)
+    kwargs.setdefault("state_session_capacity", sessions)
     return app.launch(server_name=host, server_port=port, share=False, css=CSS,
                       footer_links=["api"], enable_monitoring=False, max_threads=max_threads,
                       app_kwargs={"middleware": middleware}, **kwargs)

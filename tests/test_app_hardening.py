@@ -201,3 +201,23 @@ def test_the_queue_keeps_no_growing_statistics(blocks):
     queue = app._queue
     assert len(queue.event_analytics) <= 1
     assert queue.cached_event_analytics_summary == {"functions": {}}
+
+
+def test_api_traffic_keeps_a_bounded_number_of_sessions(retriever, tmp_path):
+    """Gradio keeps a session for every /ask call; the app keeps at most `max_sessions`."""
+    from chatbot.ui import build_app, launch
+
+    bot = make_bot(retriever)
+    bot.settings = bot.settings.with_(max_sessions=5)
+    app = build_app(bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        for n in range(12):
+            answer = _call_ask(f"http://127.0.0.1:{port}",
+                               json.dumps({"data": [f"How fast does IVIG work {n}?", []]})
+                               .encode())
+            assert answer["status"] == "abstained"
+        assert len(app.state_holder.session_data) <= 5
+    finally:
+        app.close()
