@@ -30,6 +30,7 @@ _NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60
                       "dozens": "12", "quarter": "25", "third": "3"})
 # a word, a number (with its decimals or thousands) or a marker of structure
 _TOKEN = re.compile(r"\d+(?:[.,]\d{3})*(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|[;:,]")
+_EVERY_OTHER = re.compile(r"\bevery other\b")
 # where one clause ends and another begins (after the text is tokenised)
 _CLAUSE_OPENERS = frozenset("""and but so because which while although though whereas yet
 since unless if when or""".split())
@@ -43,7 +44,7 @@ _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got|isn't|ar
 class ClaimWords:
     """The general-English words that carry strength, polarity, cause and direction."""
 
-    approximate: frozenset[tuple[str, ...]]
+    approximate: frozenset[tuple[str, ...]]  # and neutral phrases: read as no claim word
     quantifiers: dict[tuple[str, ...], int]
     quantifier_levels: tuple[str, ...]
     shares: tuple[tuple[float, int], ...]  # (upper bound of a share, its quantifier level)
@@ -84,7 +85,8 @@ def _load(path: str) -> ClaimWords:
                   for dimension, sides in data["direction"].items()
                   for side, phrases in enumerate(sides) for p in phrases}
     specific = {w: kind for kind, text in data["specific"].items() for w in text.split()}
-    return ClaimWords(frozenset(phrase_key(p) for p in data["approximate"]["words"]),
+    blocked = [*data["approximate"]["words"], *data["neutral"]["words"]]
+    return ClaimWords(frozenset(phrase_key(p) for p in blocked),
                       quantifiers, q_levels,
                       tuple((bound, q_levels.index(name))
                             for bound, name in data["quantifier"]["shares"]),
@@ -100,8 +102,10 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words, numbers and clause punctuation in order; '%' reads as 'percent'."""
-    return _TOKEN.findall(normalise(text).replace("%", " percent "))
+    """Lower-case words, numbers and clause punctuation in order; '%' reads as 'percent' and
+    'every other' as 'every 2' (every other year is every 2 years: a number to check)."""
+    text = _EVERY_OTHER.sub("every 2", normalise(text).replace("%", " percent "))
+    return _TOKEN.findall(text)
 
 
 def number_value(token: str) -> str | None:
@@ -127,37 +131,40 @@ class Clause:
     causal: bool
     directions: frozenset[tuple[str, int]]  # (dimension, side)
     passive: bool
+    passive_segment: int = -1  # the comma-delimited phrase its passive verb is in (-1: none)
 
 
 @lru_cache(maxsize=8192)
 def clauses(text: str, claim_words: ClaimWords) -> tuple[Clause, ...]:
-    """A sentence -> its clauses, each read for what it claims. A clause without a modal of
-    its own ("..., which cuts the need for transfusions") is as sure as the one before."""
+    """A sentence -> its clauses, each read for what it claims. A clause joined to the one
+    before without a modal of its own ("..., which cuts the need for transfusions") is as
+    sure as it; one after ':' or ';' (a list item after its intro) stands on its own."""
     result: list[Clause] = []
-    for words in _split(tokens(text)):
+    for words, joined in _split(tokens(text)):
         clause, has_modal = _read(words, claim_words)
-        if not has_modal and result:
+        if not has_modal and result and joined:
             clause = replace(clause, modal=result[-1].modal)
         result.append(clause)
     return tuple(result)
 
 
-def _split(words: list[str]) -> list[list[str]]:
+def _split(words: list[str]) -> list[tuple[list[str], bool]]:
     """Cut at ';' / ':', and before a clause opener ('and', 'because', 'so', ...) that follows
-    a comma or (for 'and'/'or') comes before a subject, when each side has words of its own."""
-    pieces: list[list[str]] = [[]]
+    a comma or (for 'and'/'or') comes before a subject, when each side has words of its own.
+    Each piece comes with whether it is joined to the one before (by an opener)."""
+    pieces: list[tuple[list[str], bool]] = [([], False)]
     for i, word in enumerate(words):
         if word in (";", ":"):
-            pieces.append([])
+            pieces.append(([], False))
             continue
-        starts = word in _CLAUSE_OPENERS and len(pieces[-1]) >= 3 and len(words) - i > 3
+        starts = word in _CLAUSE_OPENERS and len(pieces[-1][0]) >= 3 and len(words) - i > 3
         if starts and word in ("and", "or") and not (
                 _opens_clause(words, i) or words[i - 1] == ","):
             starts = False
         if starts:
-            pieces.append([])
-        pieces[-1].append(word)
-    return [p for p in pieces if p]
+            pieces.append(([], True))
+        pieces[-1][0].append(word)
+    return [(p, joined) for p, joined in pieces if p]
 
 
 _SUBJECTS = frozenset("""you your it its they their this these that those he she we i there
@@ -228,6 +235,7 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     quantifier = max((v for _, _, v in quantifiers), default=None)
     if quantifier is None:
         quantifier = _share_level(words, quantities, cw)
+    passive = _passive_segment(words)
     clause = Clause(
         text=" ".join(w for w in words if w != ","), words=content, sequence=sequence,
         segments=segments, numbers=frozenset(numbers),
@@ -237,8 +245,26 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
         negated=(len(negations) + prefixed) % 2 == 1,
         causal=bool(causal) or next((w for w in words if w != ","), "") == "so",
         directions=frozenset(v for _, _, v in directions),
-        passive=bool(_PASSIVE.search(" ".join(w for w in words if w != ","))))
+        passive=passive >= 0, passive_segment=passive)
     return clause, bool(modals)
+
+
+def _passive_segment(words: list[str]) -> int:
+    """The comma-delimited phrase a passive verb ("is given", "are advised") is in; -1: none."""
+    plain = [w for w in words if w != ","]
+    found = _PASSIVE.search(" ".join(plain))
+    if not found:
+        return -1
+    before = len(" ".join(plain)[:found.start()].split())  # words before the passive verb
+    seen = commas = 0
+    for word in words:
+        if word == ",":
+            commas += 1
+        elif seen == before:
+            return commas
+        else:
+            seen += 1
+    return commas
 
 
 def _share_level(words: list[str], quantities, cw: ClaimWords) -> int | None:

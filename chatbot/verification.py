@@ -62,6 +62,7 @@ class Thresholds:
     order_persons: bool = True  # ...and so do persons ("you", "they") among them
     order_all_words: bool = False  # ...and so do all the words it shares with the unit
     persons_in_quote: bool = True  # every person ("you", "they") the sentence names is the unit's
+    check_roles: bool = False  # two specific terms may not trade phrases (subject/object swap)
     names_stand_in: bool = True  # the article's own name may replace "it" in its unit
 
     @classmethod
@@ -162,6 +163,10 @@ class Verifier:
         if t.check_order:
             specific = (lambda w, e: True) if t.order_all_words else self._specific_word
             reason = _order(said, quoted, specific, evidence, t.order_persons)
+            if reason:
+                return support, reason
+        if t.check_roles:
+            reason = _roles(said, quoted, self._specific_word, evidence)
             if reason:
                 return support, reason
         return support, ""
@@ -312,8 +317,13 @@ def _order(said, quoted, specific, evidence: Evidence, persons: bool) -> str:
     unit_order = [key(w) for c in quoted for w in c.sequence]
     unit_phrase = [(n, seg) for n, c in enumerate(quoted) for seg in c.segments]
     for clause in said:
-        if clause.passive != _aligned(clause, quoted).passive:
-            continue  # a passive turns the order round without changing who does what
+        aligned = _aligned(clause, quoted)
+        # a passive turns the order round without changing who does what, in its own phrase
+        turned = set()
+        if clause.passive != aligned.passive:
+            turned = {("said", clause.passive_segment),
+                      ("unit", next(n for n, c in enumerate(quoted) if c is aligned),
+                       aligned.passive_segment)}
         mine = [key(w) for w in clause.sequence]
         # terms met once on each side: a repeated one has no single place to compare
         keys = [(k, clause.segments[i]) for i, k in enumerate(mine)
@@ -322,6 +332,41 @@ def _order(said, quoted, specific, evidence: Evidence, persons: bool) -> str:
             ia, ib = unit_order.index(a), unit_order.index(b)
             # only terms in one phrase on both sides: a fronted "After surgery, ..." moves
             # a whole phrase, a swap moves terms within one
-            if sa == sb and unit_phrase[ia] == unit_phrase[ib] and ia > ib:
+            if sa == sb and unit_phrase[ia] == unit_phrase[ib] and ia > ib and not (
+                    ("said", sa) in turned or ("unit", *unit_phrase[ia]) in turned):
                 return "specific terms in another order than the quote (roles swapped?)"
+    return ""
+
+
+def _roles(said, quoted, specific, evidence: Evidence) -> str:
+    """Two specific terms that trade phrases: each sits, in the sentence, among the words the
+    other has around it in the unit ("if you had X in the past 6 months, Y may not work" ->
+    "if you had Y in the past 6 months, X may not work")."""
+    def places(cs) -> tuple[dict[str, tuple], dict[tuple, set[str]]]:
+        where: dict[str, list[tuple]] = {}
+        around: dict[tuple, set[str]] = {}
+        for n, c in enumerate(cs):
+            for w, seg in zip(c.sequence, c.segments, strict=True):
+                if w[0] == "@":
+                    continue
+                s = stem(w)
+                around.setdefault((n, seg), set()).add(s)
+                if w[0].isdigit() or specific(w, evidence):
+                    where.setdefault(s, []).append((n, seg))
+        return {s: p[0] for s, p in where.items() if len(p) == 1}, around
+
+    mine, my_around = places(said)
+    theirs, their_around = places(quoted)
+    shared = sorted(mine.keys() & theirs.keys())
+    for a, b in itertools.combinations(shared, 2):
+        if mine[a] == mine[b] or theirs[a] == theirs[b]:
+            continue
+        pair = {a, b}
+
+        def near(s_term: str, q_term: str, pair: set[str] = pair) -> int:
+            return len((my_around[mine[s_term]] & their_around[theirs[q_term]]) - pair)
+
+        straight, swapped = near(a, a) + near(b, b), near(a, b) + near(b, a)
+        if swapped >= 2 and swapped > straight:
+            return f"'{a}' and '{b}' trade places with the quote's (roles swapped?)"
     return ""

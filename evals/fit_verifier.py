@@ -1,8 +1,9 @@
 """Fit the LLM verifier's thresholds on the FIT side of the faithfulness set only
 (`python -m evals fit-verifier` -> chatbot/data/verifier.json; never edit that file by hand).
 
-The rule: no unfaithful fit item may be accepted; among the settings that keep it so, the one
-that accepts the most faithful fit items; ties go to the stricter setting. The search starts
+The rule: no unfaithful fit item may be accepted (or, when even the strictest setting lets
+some through, no more than it does); among the settings that keep it so, the one that accepts
+the most faithful fit items; ties go to the stricter setting. The search starts
 from the strictest value of every threshold; the support thresholds, which only matter
 together, are searched jointly, the others one at a time, in rounds until nothing helps
 (deterministic). Holdout articles are not even in the vocabulary.
@@ -36,6 +37,7 @@ GRID: dict[str, tuple] = {
     "order_persons": (True, False),
     "order_all_words": (True, False),
     "persons_in_quote": (True, False),
+    "check_roles": (True, False),
     "names_stand_in": (False, True),
 }
 
@@ -52,19 +54,30 @@ JOINT = ("sentence_support", "clause_support", "general_budget")
 
 def _moves(current: Thresholds):
     """Candidate settings, strictest first: every combination of the joint thresholds, then
-    each other threshold relaxed alone."""
+    each other threshold relaxed alone, then one relaxed while another is made one step
+    stricter (a check that now catches what a looser one let through: relaxing one at a time
+    alone would stop there)."""
     for combo in itertools.product(*(GRID[name] for name in JOINT)):
         yield dict(zip(JOINT, combo, strict=True))
     for name, values in GRID.items():
         if name not in JOINT:
             for value in values[values.index(getattr(current, name)) + 1:]:
                 yield {name: value}
+    position = {name: values.index(getattr(current, name)) for name, values in GRID.items()}
+    for tighten, values in GRID.items():
+        if position[tighten] == 0:
+            continue
+        for relax, options in GRID.items():
+            if relax != tighten:
+                for value in options[position[relax] + 1:]:
+                    yield {relax: value, tighten: values[position[tighten] - 1]}
 
 
 def fit(items: list[fa.Item], split: Split, vocab, names) -> tuple[Thresholds, dict]:
     """The thresholds the rule picks, and a trace of the search."""
     current = Thresholds(**{k: v[0] for k, v in GRID.items()})
     best = score(current, items, split, vocab, names)
+    cap = best[0]  # what even the strictest setting lets through: never more than that
     trace = [{"start": current.to_dict(), "unfaithful": best[0], "faithful": best[1]}]
     improved = True
     while improved:
@@ -74,7 +87,7 @@ def fit(items: list[fa.Item], split: Split, vocab, names) -> tuple[Thresholds, d
             if candidate == current:
                 continue
             got = score(candidate, items, split, vocab, names)
-            if got[0] == 0 and got[1] > best[1]:
+            if got[0] <= cap and got[1] > best[1]:
                 current, best, improved = candidate, got, True
                 trace.append({**change, "faithful": got[1]})
     return current, {"unfaithful_accepted": best[0], "faithful_accepted": best[1],
@@ -97,7 +110,8 @@ def run(articles: dict[str, Article], out: Path = DEFAULT_VERIFIER) -> dict:
             "fit_faithful": sum(i.faithful for i in fit_items),
             "fit_unfaithful": sum(not i.faithful for i in fit_items),
             "left_out_items": len(problems),
-            "rule": "0 unfaithful fit items accepted; then most faithful fit items accepted; "
+            "rule": "no more unfaithful fit items accepted than the strictest setting lets "
+                    "through (0 when it reaches it); then most faithful fit items accepted; "
                     "ties to the stricter value",
             **search,
         },

@@ -69,7 +69,7 @@ def _bot(settings, *replies, decide=False):
 
 
 def _fast(p):
-    return (f"IVIG starts to work within one to five days "
+    return (f"IVIG begins working in one to five days "
             f"[{passage_with(p, 'one to five days')}].")
 
 
@@ -79,7 +79,7 @@ def test_a_faithful_answer_is_shown_with_verbatim_citations(indexed_settings, ar
         f"[{passage_with(p, 'three weeks')}]."))
     answer = bot.ask("How fast does IVIG work, and how long does it last?")
     assert answer.status == ANSWERED and answer.generator == "openai:scripted"
-    assert answer.answer == ("IVIG starts to work within one to five days. [1] Its "
+    assert answer.answer == ("IVIG begins working in one to five days. [1] Its "
                              "effects are short-lived and last around three weeks. [2]")
     assert [c.quote for c in answer.citations] == [
         "One of the main benefits of IVIG is that it begins working in one to five days to "
@@ -95,7 +95,7 @@ def test_an_invented_sentence_is_removed(indexed_settings):
     bot, _ = _bot(indexed_settings, lambda p: _fast(p) + (
         f" IVIG can be given at home [{passage_with(p, 'at home')}]."))
     answer = bot.ask("How fast does IVIG work?")
-    assert answer.answer == "IVIG starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG begins working in one to five days. [1]"
     assert "home" not in answer.answer and len(answer.citations) == 1
     assert any("IVIG can be given at home" in d for d in answer.dropped)
 
@@ -217,7 +217,7 @@ def test_real_http_to_an_openai_compatible_server(indexed_settings, openai_serve
     bot = load_chatbot(settings, models=_always_answering())
     answer = bot.ask("How fast does IVIG work?")
     assert answer.generator == "openai:tiny-scripted"
-    assert answer.answer == "IVIG starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG begins working in one to five days. [1]"
     path, body = _OpenAICompatible.requests[0]
     assert path == "/v1/chat/completions" and body["temperature"] == 0
     assert body["model"] == "tiny-scripted"
@@ -258,7 +258,7 @@ def test_real_http_to_an_ollama_server(indexed_settings):
     finally:
         server.shutdown()
     assert answer.generator == "ollama:tiny-scripted"
-    assert answer.answer == "IVIG starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG begins working in one to five days. [1]"
     assert any("at home" in d for d in answer.dropped)
     path, body = _OllamaCompatible.requests[-1]
     assert path == "/api/chat" and body["options"]["temperature"] == 0
@@ -313,7 +313,7 @@ def test_markup_in_a_reply_is_never_part_of_the_answer(indexed_settings, openai_
         f"[{passage_with(p, 'one to five days')}]. " + _fast(p)))
     bot = load_chatbot(_settings(indexed_settings, openai_server), models=_always_answering())
     answer = bot.ask("How fast does IVIG work?")
-    assert answer.answer == "IVIG starts to work within one to five days. [1]"
+    assert answer.answer == "IVIG begins working in one to five days. [1]"
     for markup in ("![", "](", "<img", "http"):
         assert markup not in answer.answer
     assert sum("markup" in d for d in answer.dropped) == 3

@@ -40,7 +40,6 @@ def check(verifier, sentence, passage):
 
 @pytest.mark.parametrize(("sentence", "passage"), [
     ("IVIG begins working in one to five days to treat AIHA.", SPEED),
-    ("IVIG starts to work within one to five days.", SPEED),
     ("Around 25 percent of people receiving IVIG therapy experience side effects.",
      SIDE_EFFECTS),
     ("IVIG can’t be done at home.", HOME),
@@ -95,3 +94,34 @@ def test_a_clause_reads_strength_polarity_cause_and_numbers():
 def test_sentences_and_their_markers():
     assert cited_sentences("One [1]. Two. Three [2][3] Four") == [
         ("One.", [1]), ("Two.", []), ("Three", [2, 3]), ("Four", [])]
+
+
+TIMING = ("If you have taken ibuprofen in the past 3 days, rituximab may not work as well, so "
+          "your nurse may wait.")
+
+
+def test_two_terms_that_trade_phrases_are_caught():
+    """A swap across a comma: each term sits among the words the other had in the quote."""
+    verdict = check(Verifier(), "If you have taken rituximab in the past 3 days, ibuprofen may "
+                    "not work as well, so your nurse may wait.", TIMING)
+    assert not verdict.ok and "trade places" in verdict.reason
+    assert check(Verifier(), "If you have taken ibuprofen in the past 3 days, rituximab may not "
+                 "work as well.", TIMING).ok
+
+
+def test_readings_of_general_english():
+    words = ClaimWords.load()
+    (hedged,) = clauses("Walking helps prevent clots", words)
+    assert words.modal_levels[hedged.modal] == "possible"  # "helps X" claims less than "X"
+    (purpose,) = clauses("It is given with a steroid to help control inflammation", words)
+    assert words.modal_levels[purpose.modal] == "assert"  # "to help" states a purpose
+    (every_other,) = clauses("Get a shot every other year", words)
+    assert "2" in every_other.numbers  # every other year is every 2 years
+    (chance,) = clauses("There is a slim chance of a reaction", words)
+    assert ("chance", 1) in chance.directions
+    intro, item = clauses("Your doctor may suggest: a tablet taken by mouth", words)
+    assert words.modal_levels[intro.modal] == "possible"
+    assert words.modal_levels[item.modal] == "assert"  # a list item is not the intro's "may"
+    (turned,) = clauses("Before surgery, you are given a vaccine, ideally two weeks ahead",
+                        words)
+    assert turned.passive and turned.passive_segment == 1
