@@ -136,35 +136,34 @@ class Clause:
 
 @lru_cache(maxsize=8192)
 def clauses(text: str, claim_words: ClaimWords) -> tuple[Clause, ...]:
-    """A sentence -> its clauses, each read for what it claims. A clause joined to the one
-    before without a modal of its own ("..., which cuts the need for transfusions") is as
-    sure as it; one after ':' or ';' (a list item after its intro) stands on its own."""
+    """A sentence -> its clauses, each read for what it claims. A clause without a modal of
+    its own ("..., which cuts the need for transfusions"; a list item after its intro's "may
+    recommend, including:") is as sure as the one before."""
     result: list[Clause] = []
-    for words, joined in _split(tokens(text)):
+    for words in _split(tokens(text)):
         clause, has_modal = _read(words, claim_words)
-        if not has_modal and result and joined:
+        if not has_modal and result:
             clause = replace(clause, modal=result[-1].modal)
         result.append(clause)
     return tuple(result)
 
 
-def _split(words: list[str]) -> list[tuple[list[str], bool]]:
+def _split(words: list[str]) -> list[list[str]]:
     """Cut at ';' / ':', and before a clause opener ('and', 'because', 'so', ...) that follows
-    a comma or (for 'and'/'or') comes before a subject, when each side has words of its own.
-    Each piece comes with whether it is joined to the one before (by an opener)."""
-    pieces: list[tuple[list[str], bool]] = [([], False)]
+    a comma or (for 'and'/'or') comes before a subject, when each side has words of its own."""
+    pieces: list[list[str]] = [[]]
     for i, word in enumerate(words):
         if word in (";", ":"):
-            pieces.append(([], False))
+            pieces.append([])
             continue
-        starts = word in _CLAUSE_OPENERS and len(pieces[-1][0]) >= 3 and len(words) - i > 3
+        starts = word in _CLAUSE_OPENERS and len(pieces[-1]) >= 3 and len(words) - i > 3
         if starts and word in ("and", "or") and not (
                 _opens_clause(words, i) or words[i - 1] == ","):
             starts = False
         if starts:
-            pieces.append(([], True))
-        pieces[-1][0].append(word)
-    return [(p, joined) for p, joined in pieces if p]
+            pieces.append([])
+        pieces[-1].append(word)
+    return [p for p in pieces if p]
 
 
 _SUBJECTS = frozenset("""you your it its they their this these that those he she we i there

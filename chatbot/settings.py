@@ -57,9 +57,10 @@ class Settings:
     chroma_timeout_s: float = 2.0
     # After an outside call timed out, questions get `unavailable` at once for this long.
     unavailable_cooldown_s: float = 2.0
-    # Chat sessions whose conversation the app remembers; beyond it the oldest is forgotten.
-    # Gradio keeps a session for every /ask call too (about 36 KB each), so this also bounds
-    # what API traffic costs the app's memory.
+    # Chat sessions whose conversation (and last rated answer) the app remembers; beyond it
+    # the oldest is forgotten. Gradio keeps a session for every /ask call too (about 36 KB
+    # each), so this also bounds what API traffic costs the app's memory; nothing of ours is
+    # kept in Gradio's sessions, so API traffic never makes a chat forget anything.
     max_sessions: int = 2000
     host: str = "127.0.0.1"
     port: int = 7860

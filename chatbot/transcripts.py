@@ -21,6 +21,7 @@ class Transcript:
     chat: list[dict] = field(default_factory=list)  # what the chat shows
     conversation: list[dict] = field(default_factory=list)  # plain turns, for follow-ups
     answers: dict[str, dict] = field(default_factory=dict)  # chat position -> rated answer
+    rated: str | None = None  # the answer last rated: what a comment is about
     cleared: int = 0  # how many times the patient cleared it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,7 +52,7 @@ class Transcript:
 
     def clear(self) -> None:
         with self.lock:
-            self.chat, self.conversation, self.answers = [], [], {}
+            self.chat, self.conversation, self.answers, self.rated = [], [], {}, None
             self.cleared += 1
 
 

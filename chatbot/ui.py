@@ -195,28 +195,30 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
 
     def rate(data: gr.LikeData, request: gr.Request):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        entry = session(request).answer_at(index)
+        transcript = session(request)
+        entry = transcript.answer_at(index)
         if entry is None or data.liked not in (True, False):
-            return None, gr.update(visible=False), ""
+            transcript.rated = None
+            return gr.update(visible=False), ""
         rating = "up" if data.liked else "down"
         stored = _store(feedback, entry, rating)
+        transcript.rated = entry["answer_id"]
         note = ("Thank you for the feedback." if stored else
                 "Thank you. (Your feedback could not be saved right now.)")
         prompt = " You can add a short comment below." if rating == "down" else ""
-        return ({"answer_id": entry["answer_id"], "rating": rating}, gr.update(visible=True),
-                note + prompt)
+        return gr.update(visible=True), note + prompt
 
-    def comment(text, pending):
-        if not pending or not (text or "").strip():
+    def comment(text, request: gr.Request):
+        rated = session(request).rated
+        if not rated or not (text or "").strip():
             return text, "Please rate an answer first, then add your comment."
-        stored = feedback.comment(pending["answer_id"], text.strip())
+        stored = feedback.comment(rated, text.strip())
         return "", ("Comment sent. Thank you!" if stored else
                     "Sorry, your comment could not be saved right now.")
 
     with gr.Blocks(title="IVIG questions for people with AIHA") as app:
         gr.Markdown("# Questions about IVIG infusions for AIHA")
         gr.HTML(disclaimer_panel(bot, shelf), elem_id="disclaimer")
-        pending = gr.State(None)
         # No share button (it does nothing offline); the label would cover the newest line.
         chat = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height=520,
                           feedback_options=("Like", "Dislike"), sanitize_html=True,
@@ -247,24 +249,24 @@ def build_app(bot, feedback: FeedbackStore, shelf: Shelf | None = None,
             trigger(respond, [message], outputs, api_visibility="private",
                     concurrency_limit=None, trigger_mode="multiple").then(
                 None, js=newest, api_visibility="private")
-        chat.like(rate, None, [pending, comment_box, status],
+        chat.like(rate, None, [comment_box, status],
                   api_visibility="private").then(
             None, js="() => { setTimeout(() => window.chatUI && window.chatUI.showComment(),"
                      " 60); }", api_visibility="private")
-        send_comment.click(comment, [feedback_text, pending], [feedback_text, status],
+        send_comment.click(comment, [feedback_text], [feedback_text, status],
                            api_visibility="private")
         def clear_all(request: gr.Request):
             session(request).clear()
-            return [], None, "", gr.update(visible=False)
+            return [], "", gr.update(visible=False)
 
         def clear_memory(request: gr.Request):
             session(request).clear()
-            return None, "", gr.update(visible=False)
+            return "", gr.update(visible=False)
 
-        clear.click(clear_all, None, [chat, pending, status, comment_box],
+        clear.click(clear_all, None, [chat, status, comment_box],
                     api_visibility="private")
         # Gradio's own trash icon on the chat forgets the conversation too, not just the screen.
-        chat.clear(clear_memory, None, [pending, status, comment_box],
+        chat.clear(clear_memory, None, [status, comment_box],
                    api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_limit=None)
     app.shelf = shelf  # the article pages `launch` serves

@@ -343,7 +343,7 @@ def _roles(said, quoted, specific, evidence: Evidence) -> str:
     other has around it in the unit ("if you had X in the past 6 months, Y may not work" ->
     "if you had Y in the past 6 months, X may not work")."""
     def places(cs) -> tuple[dict[str, tuple], dict[tuple, set[str]]]:
-        where: dict[str, list[tuple]] = {}
+        where: dict[str, tuple] = {}
         around: dict[tuple, set[str]] = {}
         for n, c in enumerate(cs):
             for w, seg in zip(c.sequence, c.segments, strict=True):
@@ -352,8 +352,8 @@ def _roles(said, quoted, specific, evidence: Evidence) -> str:
                 s = stem(w)
                 around.setdefault((n, seg), set()).add(s)
                 if w[0].isdigit() or specific(w, evidence):
-                    where.setdefault(s, []).append((n, seg))
-        return {s: p[0] for s, p in where.items() if len(p) == 1}, around
+                    where.setdefault(s, (n, seg))  # a repeated term: where it is first met
+        return where, around
 
     mine, my_around = places(said)
     theirs, their_around = places(quoted)

@@ -203,21 +203,38 @@ def test_the_queue_keeps_no_growing_statistics(blocks):
     assert queue.cached_event_analytics_summary == {"functions": {}}
 
 
-def test_api_traffic_keeps_a_bounded_number_of_sessions(retriever, tmp_path):
-    """Gradio keeps a session for every /ask call; the app keeps at most `max_sessions`."""
+def test_api_traffic_keeps_a_bounded_number_of_sessions_and_chats_forget_nothing(
+        browser, retriever, tmp_path):
+    """Gradio keeps a session for every /ask call; the app keeps at most `max_sessions`. A
+    chat page keeps nothing in Gradio's sessions, so API traffic that pushes its session out
+    never makes it forget what the patient rated."""
     from chatbot.ui import build_app, launch
 
-    bot = make_bot(retriever)
+    bot = make_bot(retriever, reply="It begins working in one to five days.")
     bot.settings = bot.settings.with_(max_sessions=5)
-    app = build_app(bot, FeedbackStore(tmp_path / "feedback.sqlite3"))
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    app = build_app(bot, store)
     port = free_port()
     launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
     try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}", wait_until="load")
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        _send(page, "How long does IVIG last?")
+        page.locator('[data-testid="bot"]').first.hover()
+        page.get_by_label("Dislike").first.click()
+        page.locator("#feedback-comment textarea").wait_for(timeout=10_000)
         for n in range(12):
             answer = _call_ask(f"http://127.0.0.1:{port}",
                                json.dumps({"data": [f"How fast does IVIG work {n}?", []]})
                                .encode())
-            assert answer["status"] == "abstained"
+            assert answer["status"] == "answered"
         assert len(app.state_holder.session_data) <= 5
+        page.locator("#feedback-comment textarea").fill("too short")
+        page.locator("#send-comment").click()
+        page.get_by_text("Comment sent").wait_for(timeout=10_000)
+        assert store.all()[-1]["comment"] == "too short"
     finally:
+        context.close()
         app.close()

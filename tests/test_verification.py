@@ -40,6 +40,9 @@ def check(verifier, sentence, passage):
 
 @pytest.mark.parametrize(("sentence", "passage"), [
     ("IVIG begins working in one to five days to treat AIHA.", SPEED),
+    # paraphrases in other words
+    ("IVIG starts working within one to five days to treat AIHA.", SPEED),
+    ("About 25 percent of people who receive IVIG therapy get side effects.", SIDE_EFFECTS),
     ("Around 25 percent of people receiving IVIG therapy experience side effects.",
      SIDE_EFFECTS),
     ("IVIG can’t be done at home.", HOME),
@@ -105,8 +108,17 @@ def test_two_terms_that_trade_phrases_are_caught():
     verdict = check(Verifier(), "If you have taken rituximab in the past 3 days, ibuprofen may "
                     "not work as well, so your nurse may wait.", TIMING)
     assert not verdict.ok and "trade places" in verdict.reason
+    repeated = check(Verifier(), "If you have taken rituximab in the past 3 days, ibuprofen may "
+                     "not work as well, so your nurse may wait to give ibuprofen.", TIMING)
+    assert "trade places" in repeated.reason  # a term said twice: compared where first met
     assert check(Verifier(), "If you have taken ibuprofen in the past 3 days, rituximab may not "
                  "work as well.", TIMING).ok
+
+
+def test_a_list_item_is_as_hedged_as_its_intro():
+    passage = "Your doctor may suggest other treatments, including:\n- A tablet taken by mouth"
+    verdict = check(Verifier(), "Your doctor will suggest a tablet taken by mouth.", passage)
+    assert not verdict.ok and "surer" in verdict.reason
 
 
 def test_readings_of_general_english():
@@ -119,9 +131,12 @@ def test_readings_of_general_english():
     assert "2" in every_other.numbers  # every other year is every 2 years
     (chance,) = clauses("There is a slim chance of a reaction", words)
     assert ("chance", 1) in chance.directions
-    intro, item = clauses("Your doctor may suggest: a tablet taken by mouth", words)
-    assert words.modal_levels[intro.modal] == "possible"
-    assert words.modal_levels[item.modal] == "assert"  # a list item is not the intro's "may"
+    (noun,) = clauses("Get emergency help right away", words)
+    assert words.modal_levels[noun.modal] == "assert"  # "help" alone hedges nothing
+    _, after = clauses("Rituximab helps, and the anemia goes away for years", words)
+    assert words.modal_levels[after.modal] == "assert"
+    _, item = clauses("Your doctor may suggest: a tablet taken by mouth", words)
+    assert words.modal_levels[item.modal] == "possible"  # read under its intro's "may"
     (turned,) = clauses("Before surgery, you are given a vaccine, ideally two weeks ahead",
                         words)
     assert turned.passive and turned.passive_segment == 1
