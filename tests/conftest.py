@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,18 +112,28 @@ def browser():
         browser.close()
 
 
+@contextmanager
+def serving(app):
+    """A built Gradio app served on a free loopback port: its URL; closed afterwards."""
+    from chatbot.ui import launch
+
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        app.close()
+
+
 @pytest.fixture(scope="module")
 def served(bot, tmp_path_factory):
     """The real app on a free port (one per test module), with its own feedback database."""
     from chatbot.feedback import FeedbackStore
-    from chatbot.ui import build_app, launch
+    from chatbot.ui import build_app
 
     store = FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
-    app = build_app(bot, store)
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}", store
-    app.close()
+    with serving(build_app(bot, store)) as url:
+        yield url, store
 
 
 LAPTOP = {"width": 1280, "height": 800}

@@ -9,7 +9,7 @@ import pytest
 
 from chatbot.feedback import FeedbackStore
 
-from .conftest import free_port
+from .conftest import LAPTOP, open_chat, serving
 from .fakes import FakeRetriever, make_bot
 
 pytestmark = [pytest.mark.browser]
@@ -34,14 +34,12 @@ def retriever():
 @pytest.fixture(scope="module")
 def blocks(retriever, tmp_path_factory):
     """The launched Gradio app, its URL and the bot behind it."""
-    from chatbot.ui import build_app, launch
+    from chatbot.ui import build_app
 
     bot = make_bot(retriever)
     app = build_app(bot, FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3"))
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield app, f"http://127.0.0.1:{port}", bot
-    app.close()
+    with serving(app) as url:
+        yield app, url, bot
 
 
 @pytest.fixture(scope="module")
@@ -208,33 +206,25 @@ def test_api_traffic_keeps_a_bounded_number_of_sessions_and_chats_forget_nothing
     """Gradio keeps a session for every /ask call; the app keeps at most `max_sessions`. A
     chat page keeps nothing in Gradio's sessions, so API traffic that pushes its session out
     never makes it forget what the patient rated."""
-    from chatbot.ui import build_app, launch
+    from chatbot.ui import build_app
 
     bot = make_bot(retriever, reply="It begins working in one to five days.")
     bot.settings = bot.settings.with_(max_sessions=5)
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     app = build_app(bot, store)
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    context = browser.new_context(viewport={"width": 1100, "height": 1400})
-    try:
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}", wait_until="load")
-        page.locator("#question textarea").wait_for(timeout=30_000)
+    with serving(app) as url:
+        page = open_chat(browser, url, LAPTOP)
         _send(page, "How long does IVIG last?")
         page.locator('[data-testid="bot"]').first.hover()
         page.get_by_label("Dislike").first.click()
         page.locator("#feedback-comment textarea").wait_for(timeout=10_000)
         for n in range(12):
-            answer = _call_ask(f"http://127.0.0.1:{port}",
-                               json.dumps({"data": [f"How fast does IVIG work {n}?", []]})
-                               .encode())
+            answer = _call_ask(url, json.dumps(
+                {"data": [f"How fast does IVIG work {n}?", []]}).encode())
             assert answer["status"] == "answered"
         assert len(app.state_holder.session_data) <= 5
         page.locator("#feedback-comment textarea").fill("too short")
         page.locator("#send-comment").click()
         page.get_by_text("Comment sent").wait_for(timeout=10_000)
         assert store.all()[-1]["comment"] == "too short"
-    finally:
-        context.close()
-        app.close()
+        page.context.close()

@@ -25,7 +25,7 @@ from chatbot.workers import (
     answer_deadline_s,
 )
 
-from .conftest import free_port
+from .conftest import LAPTOP, free_port, open_chat, serving
 from .fakes import make_bot
 
 EMERGENCY = "I can't breathe and my lips are swelling"
@@ -398,37 +398,38 @@ def test_an_emergency_typed_while_the_same_chat_waits_is_answered_and_stays(brow
     into the same box. The emergency is answered at once, and when the first answer arrives
     both stay on screen (neither reply overwrites the other)."""
     from chatbot.feedback import FeedbackStore
-    from chatbot.ui import build_app, launch
+    from chatbot.ui import build_app
 
     answerer = StuckAnswerer()
     app = build_app(ChatService(answerer, Settings()), FeedbackStore(tmp_path / "fb.sqlite3"))
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    context = browser.new_context(viewport={"width": 1000, "height": 1200})
-    try:
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}", wait_until="load")
-        box = page.locator("#question textarea")
-        box.wait_for(timeout=30_000)
-        box.fill("stuck: how fast does IVIG work?")
-        box.press("Enter")
-        assert answerer.stuck.wait(10), "the first question reached the answerer"
-        box.fill(EMERGENCY)
-        box.press("Enter")
-        page.get_by_text("Urgent").first.wait_for(timeout=10_000)
-        answerer.release.set()
-        page.wait_for_function(
-            "() => { const b = document.querySelectorAll('[data-testid=\"bot\"]');"
-            " return b.length === 2 && !b[0].innerText.includes('…'); }", timeout=15_000)
-        bots = page.locator('[data-testid="bot"]')
-        assert "Urgent" in bots.nth(1).inner_text()  # the emergency is still there
-        assert "…" not in bots.nth(0).inner_text()  # and the first question got its answer
-        users = page.locator('[data-testid="user"]')
-        assert users.count() == 2
-    finally:
-        answerer.release.set()
-        context.close()
-        app.close()
+    with serving(app) as url:
+        page = open_chat(browser, url, LAPTOP)
+        try:
+            _stuck_then_emergency(page, answerer)
+        finally:
+            answerer.release.set()
+            page.context.close()
+
+
+def _stuck_then_emergency(page, answerer) -> None:
+    """The first question waits in the answerer; the emergency typed after it is shown;
+    then the first is released and both replies stay."""
+    box = page.locator("#question textarea")
+    box.fill("stuck: how fast does IVIG work?")
+    box.press("Enter")
+    assert answerer.stuck.wait(10), "the first question reached the answerer"
+    box.fill(EMERGENCY)
+    box.press("Enter")
+    page.get_by_text("Urgent").first.wait_for(timeout=10_000)
+    answerer.release.set()
+    page.wait_for_function(
+        "() => { const b = document.querySelectorAll('[data-testid=\"bot\"]');"
+        " return b.length === 2 && !b[0].innerText.includes('…'); }", timeout=15_000)
+    bots = page.locator('[data-testid="bot"]')
+    assert "Urgent" in bots.nth(1).inner_text()  # the emergency is still there
+    assert "…" not in bots.nth(0).inner_text()  # and the first question got its answer
+    users = page.locator('[data-testid="user"]')
+    assert users.count() == 2
 
 
 @pytest.mark.parametrize(("reason", "raised"), [
