@@ -147,8 +147,13 @@ def is_error(result) -> bool:
 def figures(results: list[tuple[float, object]], seconds: float) -> dict:
     times = [t for t, r in results if not is_error(r)]
     errors = [r for _, r in results if is_error(r)]
+    statuses: dict[str, int] = {}
+    for _, r in results:
+        if isinstance(r, dict):
+            statuses[r.get("status")] = statuses.get(r.get("status"), 0) + 1
     return {**(summary(times) if times else {"n": 0}), "errors": len(errors),
             "error_examples": sorted({_describe(e) for e in errors})[:5],
+            "statuses": dict(sorted(statuses.items())),  # what the measured answers were
             "seconds": round(seconds, 2),
             "answers_per_s": round(len(results) / seconds, 2)}
 
@@ -442,7 +447,10 @@ workers, {r['seconds']} s in all; {r['note']}. Full figures: `load_results.json`
 {rows}
 
 - Sequential baseline: {s['n']} asks in {SEQUENTIAL_CHATS} chats of {TURNS} turns, p50
-  {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['answers_per_s']} answers/s. CPU per ask (ms):
+  {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['answers_per_s']} answers/s
+  ({_pairs(s['statuses'])}; under load: {_pairs(c['statuses'])}: the questions are the
+  product's and the library's, most of the library's about articles this index does not
+  hold). CPU per ask (ms):
   {_pairs(s['cpu_ms_per_ask'])} sequential;
   {_pairs(c['cpu_ms_per_ask'])} under load.
   Under load this run's processes used
