@@ -12,6 +12,8 @@ from chatbot.question import Question
 from chatbot.terms import content_terms, normalise, words
 
 _ALNUM = re.compile(r"[a-z0-9]+")
+# How far below the best dense hit an article with no dense hit is taken to be.
+_UNSEEN_GAP = 0.5
 
 ROUTER_FEATURES = ("alias_hit", "name_share", "name_top", "dense_rel", "dense_share",
                    "dense_ctx_rel", "lexical_rel", "context_alias_hit", "context_name_top",
@@ -90,8 +92,6 @@ class NameIndex:
         return {aid for t in terms for a in t.alternatives for aid in self.by_term.get(a, ())}
 
 
-
-
 def name_scores(question_terms, profiles_: dict[str, ArticleProfile],
                 spread: dict[str, float]) -> dict[str, float]:
     """Share of the question's informative weight that names each article."""
@@ -107,8 +107,8 @@ def name_scores(question_terms, profiles_: dict[str, ArticleProfile],
 def absent_row() -> dict[str, float]:
     """The router features of an article nothing in the question points to (no name, no
     dense or lexical hit): every such article has this row, so none is computed."""
-    return {"alias_hit": 0.0, "name_share": 0.0, "name_top": 0.0, "dense_rel": -0.5,
-            "dense_share": 0.0, "dense_ctx_rel": -0.5, "lexical_rel": 0.0,
+    return {"alias_hit": 0.0, "name_share": 0.0, "name_top": 0.0, "dense_rel": -_UNSEEN_GAP,
+            "dense_share": 0.0, "dense_ctx_rel": -_UNSEEN_GAP, "lexical_rel": 0.0,
             "context_alias_hit": 0.0, "context_name_top": 0.0, "inherited": 0.0}
 
 
@@ -138,8 +138,9 @@ def route_features(question: Question, index: NameIndex, dense: list[tuple[str, 
                   | named_now_ids | aliased_before | named_before) & profiles_.keys()
     rows = {}
     for aid in sorted(candidates):
-        best = max((s for a, s in dense if a == aid), default=top_dense - 0.5)
-        best_ctx = max((s for a, s in dense_context if a == aid), default=top_context - 0.5)
+        best = max((s for a, s in dense if a == aid), default=top_dense - _UNSEEN_GAP)
+        best_ctx = max((s for a, s in dense_context if a == aid),
+                       default=top_context - _UNSEEN_GAP)
         lex = max((s for a, s in lexical if a == aid), default=0.0)
         context_alias = aid in aliased_before
         context_top = bool(question.context) and best_context > 0 and \
