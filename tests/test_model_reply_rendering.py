@@ -12,7 +12,7 @@ import pytest
 
 from chatbot.feedback import FeedbackStore
 
-from .conftest import free_port
+from .conftest import serving
 from .fakes import make_bot
 
 pytestmark = [pytest.mark.browser]
@@ -23,14 +23,12 @@ REPLY = ("IVIG works fast ![x](http://127.0.0.1:9/x.png) see [the article](http:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from chatbot.ui import build_app, launch
+    from chatbot.ui import build_app
 
     app = build_app(make_bot(reply=REPLY),
                     FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite3"))
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}"
-    app.close()
+    with serving(app) as url:
+        yield url
 
 
 def test_a_model_reply_with_markup_shows_as_text_and_fetches_nothing(browser, served):

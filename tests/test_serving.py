@@ -25,7 +25,7 @@ from chatbot.workers import (
     answer_deadline_s,
 )
 
-from .conftest import LAPTOP, free_port, open_chat, serving
+from .conftest import LAPTOP, open_chat, serving
 from .fakes import make_bot
 
 EMERGENCY = "I can't breathe and my lips are swelling"
@@ -354,42 +354,39 @@ def test_a_frozen_chroma_server_gives_unavailable_and_emergencies_still_escalate
 @pytest.mark.browser
 def test_the_chat_page_answers_an_emergency_while_another_question_is_stuck(browser, tmp_path):
     from chatbot.feedback import FeedbackStore
-    from chatbot.ui import build_app, launch
+    from chatbot.ui import build_app
 
     answerer = StuckAnswerer()
     app = build_app(ChatService(answerer, Settings()), FeedbackStore(tmp_path / "fb.sqlite3"))
-    port = free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    contexts = []
-    try:
+    with serving(app) as url:
         pages = []
-        for _ in range(2):
-            context = browser.new_context(viewport={"width": 1000, "height": 1200})
-            contexts.append(context)
-            page = context.new_page()
-            page.goto(f"http://127.0.0.1:{port}", wait_until="load")
-            page.locator("#question textarea").wait_for(timeout=30_000)
-            pages.append(page)
-        stuck, urgent = pages
-        stuck.locator("#question textarea").fill("stuck: how fast does IVIG work?")
-        stuck.locator("#question textarea").press("Enter")
-        deadline = time.monotonic() + 10
-        while not answerer.asked and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert answerer.asked, "the first question reached the answerer"
-        urgent.locator("#question textarea").fill(EMERGENCY)
-        urgent.locator("#question textarea").press("Enter")
-        reply = urgent.locator('[data-testid="bot"]').first
-        reply.wait_for(timeout=10_000)
-        assert "Urgent" in reply.inner_text()
-        assert stuck.locator('[data-testid="bot"]').count() == 0  # still waiting
-        answerer.release.set()
-        stuck.locator('[data-testid="bot"]').first.wait_for(timeout=10_000)
-    finally:
-        answerer.release.set()
-        for context in contexts:
-            context.close()
-        app.close()
+        try:
+            for _ in range(2):
+                pages.append(open_chat(browser, url, LAPTOP))
+            _one_stuck_one_urgent(*pages, answerer)
+        finally:
+            answerer.release.set()
+            for page in pages:
+                page.context.close()
+
+
+def _one_stuck_one_urgent(stuck, urgent, answerer) -> None:
+    """Two patients: one question stuck in the answerer, an emergency from the other is
+    answered at once; then the first is released and answered."""
+    stuck.locator("#question textarea").fill("stuck: how fast does IVIG work?")
+    stuck.locator("#question textarea").press("Enter")
+    deadline = time.monotonic() + 10
+    while not answerer.asked and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert answerer.asked, "the first question reached the answerer"
+    urgent.locator("#question textarea").fill(EMERGENCY)
+    urgent.locator("#question textarea").press("Enter")
+    reply = urgent.locator('[data-testid="bot"]').first
+    reply.wait_for(timeout=10_000)
+    assert "Urgent" in reply.inner_text()
+    assert stuck.locator('[data-testid="bot"]').count() == 0  # still waiting
+    answerer.release.set()
+    stuck.locator('[data-testid="bot"]').first.wait_for(timeout=10_000)
 
 
 @pytest.mark.browser
