@@ -44,7 +44,8 @@ _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got|isn't|ar
 class ClaimWords:
     """The general-English words that carry strength, polarity, cause and direction."""
 
-    approximate: frozenset[tuple[str, ...]]  # and neutral phrases: read as no claim word
+    # phrases read as no claim word: a number's "about", "at least"; a purpose's "to help"
+    not_claims: frozenset[tuple[str, ...]]
     quantifiers: dict[tuple[str, ...], int]
     quantifier_levels: tuple[str, ...]
     shares: tuple[tuple[float, int], ...]  # (upper bound of a share, its quantifier level)
@@ -81,12 +82,15 @@ def _load(path: str) -> ClaimWords:
 
     quantifiers, q_levels = scale(data["quantifier"])
     modals, m_levels = scale(data["modal"])
+    hedge = data["modal"]["hedge"]
+    modals |= {phrase_key(f"{form} {verb}"): m_levels.index(hedge["level"])
+               for form in hedge["forms"] for verb in hedge["verbs"]}
     directions = {phrase_key(p): (dimension, side)
                   for dimension, sides in data["direction"].items()
                   for side, phrases in enumerate(sides) for p in phrases}
     specific = {w: kind for kind, text in data["specific"].items() for w in text.split()}
-    blocked = [*data["approximate"]["words"], *data["neutral"]["words"]]
-    return ClaimWords(frozenset(phrase_key(p) for p in blocked),
+    not_claims = [*data["approximate"]["words"], *data["neutral"]["words"]]
+    return ClaimWords(frozenset(phrase_key(p) for p in not_claims),
                       quantifiers, q_levels,
                       tuple((bound, q_levels.index(name))
                             for bound, name in data["quantifier"]["shares"]),
@@ -198,7 +202,7 @@ def _negative_prefix(word: str) -> bool:
 
 
 def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
-    _, approx = _phrases(words, cw.approximate)
+    _, approx = _phrases(words, cw.not_claims)
     blocked = frozenset(approx)
     negations, neg_taken = _phrases(words, cw.negations, blocked)
     quantifiers, q_taken = _phrases(words, cw.quantifiers, blocked)

@@ -319,11 +319,12 @@ def _order(said, quoted, specific, evidence: Evidence, persons: bool) -> str:
     for clause in said:
         aligned = _aligned(clause, quoted)
         # a passive turns the order round without changing who does what, in its own phrase
-        turned = set()
+        # (on the side that has it: the sentence's phrase, or the unit's)
+        turned_said, turned_unit = -1, None
         if clause.passive != aligned.passive:
-            turned = {("said", clause.passive_segment),
-                      ("unit", next(n for n, c in enumerate(quoted) if c is aligned),
-                       aligned.passive_segment)}
+            turned_said = clause.passive_segment
+            turned_unit = (next(n for n, c in enumerate(quoted) if c is aligned),
+                           aligned.passive_segment)
         mine = [key(w) for w in clause.sequence]
         # terms met once on each side: a repeated one has no single place to compare
         keys = [(k, clause.segments[i]) for i, k in enumerate(mine)
@@ -332,8 +333,8 @@ def _order(said, quoted, specific, evidence: Evidence, persons: bool) -> str:
             ia, ib = unit_order.index(a), unit_order.index(b)
             # only terms in one phrase on both sides: a fronted "After surgery, ..." moves
             # a whole phrase, a swap moves terms within one
-            if sa == sb and unit_phrase[ia] == unit_phrase[ib] and ia > ib and not (
-                    ("said", sa) in turned or ("unit", *unit_phrase[ia]) in turned):
+            if sa == sb and unit_phrase[ia] == unit_phrase[ib] and ia > ib \
+                    and sa != turned_said and unit_phrase[ia] != turned_unit:
                 return "specific terms in another order than the quote (roles swapped?)"
     return ""
 
