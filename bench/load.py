@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -147,10 +148,7 @@ def is_error(result) -> bool:
 def figures(results: list[tuple[float, object]], seconds: float) -> dict:
     times = [t for t, r in results if not is_error(r)]
     errors = [r for _, r in results if is_error(r)]
-    statuses: dict[str, int] = {}
-    for _, r in results:
-        if isinstance(r, dict):
-            statuses[r.get("status")] = statuses.get(r.get("status"), 0) + 1
+    statuses = Counter(r.get("status") for _, r in results if isinstance(r, dict))
     return {**(summary(times) if times else {"n": 0}), "errors": len(errors),
             "error_examples": sorted({_describe(e) for e in errors})[:5],
             "statuses": dict(sorted(statuses.items())),  # what the measured answers were
@@ -305,11 +303,8 @@ async def frozen_chroma(app: App, chroma: subprocess.Popen, questions: list[str]
 
 def _statuses(results: list[tuple[float, object]]) -> dict:
     times = [t for t, _ in results]
-    counts: dict[str, int] = {}
-    for _, r in results:
-        key = _describe(r)
-        counts[key] = counts.get(key, 0) + 1
-    return {**summary(times), "max_ms": round(max(times), 1), "statuses": counts}
+    return {**summary(times), "max_ms": round(max(times), 1),
+            "statuses": dict(Counter(_describe(r) for _, r in results))}
 
 
 def start_chroma(folder: Path) -> tuple[subprocess.Popen, int]:
