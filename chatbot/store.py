@@ -140,22 +140,11 @@ class ChunkStore:
         got = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
-    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        """Chunk vectors by id."""
-        return _vectors(self._collection, ids)
-
-
-def _vectors(collection, ids: list[str]) -> dict[str, list[float]]:
-    found: dict[str, list[float]] = {}
-    for start in range(0, len(ids), BATCH):
-        got = collection.get(ids=ids[start:start + BATCH], include=["embeddings"])
-        found.update(zip(got["ids"], (list(v) for v in got["embeddings"]), strict=True))
-    return found
 
 
 def publish(settings: Settings, chunks: list[Chunk], vectors: Mapping[str, Sequence[float]],
-            units: list[Unit] = (), unit_vectors: Mapping[str, Sequence[float]] | None = None
-            ) -> None:
+            units: list[Unit] = (), unit_vectors: Mapping[str, Sequence[float]] | None = None,
+            encoder: str = "") -> None:
     """Replace the live version (the chunk collection, and beside it the lexical index,
     catalog and sentence vectors: snapshot.py) with exactly these, without ever serving a
     partial one.
@@ -173,7 +162,7 @@ def publish(settings: Settings, chunks: list[Chunk], vectors: Mapping[str, Seque
                     [vectors[c.chunk_id] for c in chunks])
     version = str(staged.id)
     write_snapshot(settings.published_dir, version, chunks, list(units),
-                   {**vectors, **(unit_vectors or {})})
+                   {**vectors, **(unit_vectors or {})}, encoder)
     previous = _live_id(client, settings.collection)
     _swap(client, settings.collection, staged)
     _drop(client, f"{settings.collection}_units")  # where sentences lived before snapshots

@@ -182,3 +182,38 @@ def test_sentences_are_embedded_at_ingest_and_answering_embeds_no_article_text(
     article_text = " ".join(c.text for c in article)
     assert recording.queries
     assert not [t for t in recording.documents if len(t.split()) > 3 and t in article_text]
+
+
+class _CountingEncoder:
+    """The real model under another encoder's name, counting the texts it embeds."""
+
+    def __init__(self, inner, fingerprint: str):
+        self.inner, self.fingerprint, self.texts = inner, fingerprint, 0
+
+    def embed_documents(self, texts):
+        self.texts += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def test_a_refitted_encoder_embeds_everything_again(tmp_path, embeddings):
+    """Vectors from another encoder (a refitted adapter) are never mixed with the new one's."""
+    from chatbot.snapshot import open_snapshot
+
+    settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_dir=tmp_path / "chroma")
+    first = _CountingEncoder(embeddings, "adapter-one")
+    ingest_folder(settings, first)
+    assert first.texts > 0
+    same = _CountingEncoder(embeddings, "adapter-one")
+    assert not ingest_folder(settings, same).changed and same.texts == 0
+    refitted = _CountingEncoder(embeddings, "adapter-two")
+    report = ingest_folder(settings, refitted)
+    assert refitted.texts == first.texts
+    assert report.changed and "embedded again" in report.summary()
+    live = ChunkStore.open(settings)
+    assert open_snapshot(settings.published_dir, live.version).encoder == "adapter-two"
+    assert load_chatbot(settings, embeddings=refitted).ask("How fast does IVIG work?").citations
+    with pytest.raises(IndexNotFoundError, match="another encoder"):  # questions embedded
+        load_chatbot(settings, embeddings=first)  # unlike the sentences: refused, not answered
