@@ -13,7 +13,7 @@ help:
 	@echo "make evals   run the answer-quality cases; report in evals/runs/<time>/report.html"
 	@echo "make library  the library evals: fit and holdout figures on the team-written articles"
 	@echo "make accept CASE=id WHY='...'   make the newest run's answer that case's expectation"
-	@echo "make fit     refit the answerer on the library's fit cases (chatbot/data/fitted.json)"
+	@echo "make fit     refit the encoder adapter and the answerer on the library's fit cases (~15 min)"
 	@echo "make faithfulness  the LLM verifier on the labelled faithfulness set, per kind"
 	@echo "make fit-verifier  refit the verifier on its fit items (chatbot/data/verifier.json)"
 	@echo "make bench   speed and memory at library scale against their floors (~15 min; not in make test)"

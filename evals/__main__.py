@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     fit = commands.add_parser("fit", help="fit the answerer on the library's fit cases and "
                               "write chatbot/data/fitted.json")
     fit.add_argument("--out", type=Path, help="where to write (default: the packaged file)")
+    fit.add_argument("--encoder-out", type=Path,
+                     help="where to write the encoder adapter (default: the packaged file)")
     faith = commands.add_parser("faithfulness", help="judge the LLM verifier on the labelled "
                                 "faithfulness set, per kind, fit and holdout")
     faith.add_argument("--check", action="store_true",
@@ -179,28 +181,57 @@ def _library(args) -> int:
 
 
 def _fit(args) -> int:
+    import contextlib
     import json
+    import tempfile
 
     from chatbot import load_chatbot
     from chatbot.embedding import CachedEmbeddings, load_embeddings
+    from chatbot.encoder import DEFAULT_ADAPTER, NO_ADAPTER, fingerprint
     from chatbot.model import DEFAULT_FITTED
-    from evals import fit, library_run
-    from evals.split import Split
+    from evals import fit, fit_encoder, library_run
+    from evals.split import FIT, Split
 
     articles = library_run.load_library_articles()
-    cases = library_run.load_library_cases(articles)
-    settings = Settings.from_env()
-    embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
-                                                  settings.torch_threads))
     split = Split.load()
-    # The holdout articles are not even in the index the answerer is fitted on.
-    with library_run.library_index(embeddings, settings, split.holdout_articles) as library:
-        bot = load_chatbot(library, embeddings=embeddings, models=fit.untrained())
-        fitted = fit.fit_all(bot.answerer, cases, split)
+    cases = split.select(library_run.load_library_cases(articles), FIT)
+    settings = Settings.from_env()
+
+    def answerer(adapter: Path, stack: contextlib.ExitStack):
+        """An answerer over the fit articles with this encoder (the holdout articles are not
+        even in the index the answerer is fitted on), until `stack` closes."""
+        embeddings = CachedEmbeddings(load_embeddings(settings.embedding_model_path,
+                                                      settings.torch_threads, adapter))
+        lib = stack.enter_context(library_run.library_index(embeddings, settings,
+                                                            split.holdout_articles))
+        return load_chatbot(lib, embeddings=embeddings, models=fit.untrained()).answerer
+
+    with contextlib.ExitStack() as stack:
+        packaged = answerer(NO_ADAPTER, stack)
+        library = packaged.retriever.library
+        base = fit.collect(packaged, cases)
+        units = {a: list(library.articles[a].units) for a in library.articles}
+        examples = fit_encoder.examples(base, units)
+        data = []
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="encoder-")))
+        for article in sorted({c.article for c in cases}):  # leave one article out
+            print(f"Fitting the encoder without {article}...", flush=True)
+            path = tmp / f"{article}.npz"
+            fit_encoder.train([e for e in examples if e.article != article]).save(path)
+            with contextlib.ExitStack() as fold:
+                data += fit.collect(answerer(path, fold),
+                                    [c for c in cases if c.article == article])
+        print("Fitting the encoder on every fit article...", flush=True)
+        adapter = args.encoder_out or DEFAULT_ADAPTER
+        fit_encoder.train(examples).save(adapter)
+        encoder = {"fingerprint": fingerprint(adapter),
+                   "sim_first_packaged": round(fit_encoder.sim_first(base), 4),
+                   "sim_first_adapted_out_of_fold": round(fit_encoder.sim_first(data), 4)}
+        fitted = fit.fit_all(data, library, cases, encoder)
     out = args.out or DEFAULT_FITTED
     fit.write(fitted, out)
     print(json.dumps({"thresholds": fitted["thresholds"], **fitted["meta"]}, indent=1))
-    print(f"Wrote {out}")
+    print(f"Wrote {adapter} and {out}")
     return 0
 
 

@@ -24,7 +24,6 @@ from chatbot.safety import SafetyPatterns, screen
 from chatbot.settings import Settings
 from evals.cases import Case
 from evals.library_metrics import NEAR_TOPIC, same_unit
-from evals.split import FIT, Split
 
 # The false-answer rate the answer threshold is chosen for: the share of questions no article
 # answers that may still get an answer (on out-of-fold predictions of the fit split). Lower
@@ -175,7 +174,7 @@ def decision_features(d: CaseData, articles: list[str], p_route: dict, ranker: L
     return routed_row(d.question, scored, tuple(articles), p_route, d.route_rows, library)
 
 
-def out_of_fold(data: list[CaseData], answerer, route_threshold: float) -> list[dict]:
+def out_of_fold(data: list[CaseData], library, route_threshold: float) -> list[dict]:
     """Per case: routed articles, ranker probabilities and decision features, each from
     models fitted without the case's article."""
     results = []
@@ -187,8 +186,7 @@ def out_of_fold(data: list[CaseData], answerer, route_threshold: float) -> list[
             results.append({
                 "data": d, "routed": chosen, "p_route": p_route,
                 "unit_p": {a: ranker.probabilities(d.unit_x[a]) for a in chosen},
-                "decision_row": decision_features(d, chosen, p_route, ranker,
-                                                  answerer.retriever.library)})
+                "decision_row": decision_features(d, chosen, p_route, ranker, library)})
     return results
 
 
@@ -308,11 +306,11 @@ def inputs_digest(fit_cases: list[Case]) -> str:
     return digest.hexdigest()[:16]
 
 
-def fit_all(answerer, cases: list[Case], split: Split) -> dict:
-    fit_cases = split.select(cases, FIT)
-    data = collect(answerer, fit_cases)
+def fit_all(data: list[CaseData], library, fit_cases: list[Case], encoder: dict) -> dict:
+    """The router, ranker and decision from the fit cases' `data` (each case's features made
+    with an encoder adapter fitted without its article: evals/fit_encoder.py)."""
     route_threshold, route_figures = choose_route_threshold(data)
-    oof = out_of_fold(data, answerer, route_threshold)
+    oof = out_of_fold(data, library, route_threshold)
     keep, share, list_keep, keep_figures = choose_keep(oof)
     decision, answer_threshold, decision_figures = choose_answer_threshold(oof)
     router, ranker = fit_router(data), fit_ranker(data)
@@ -328,6 +326,7 @@ def fit_all(answerer, cases: list[Case], split: Split) -> dict:
             "target_false_answer_rate": TARGET_FALSE_ANSWER_RATE,
             "regularisation_C": REGULARISATION,
             "leave_one_article_out": {**route_figures, **keep_figures, **decision_figures},
+            "encoder": encoder,
         },
     }
 
