@@ -7,6 +7,7 @@ chunk: the BM25 index is memory-mapped and the catalog is read as questions need
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from chatbot.store import IndexNotFoundError
 from chatbot.terms import content_terms
 
 DEPTH = 20
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,17 +77,16 @@ class HybridRetriever(BaseRetriever):
     index: Any  # Index: replaced whole, never changed in place
     k: int = 6
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _refused: str = PrivateAttr(default="")  # a newer version another encoder made
 
     @classmethod
     def build(cls, store, embeddings, k: int) -> HybridRetriever:
         """Refuses an index whose vectors another encoder made: questions and sentences must
         be embedded alike."""
         index = Index.load(store)
-        mine = encoder_fingerprint(embeddings)
-        if index.encoder and mine and index.encoder != mine:
-            raise IndexNotFoundError(
-                f"The index was embedded by another encoder ({index.encoder}) than this app's "
-                f"({mine}): the adapter was refitted since — run `python ingest.py` again.")
+        problem = _other_encoder(index, embeddings)
+        if problem:
+            raise IndexNotFoundError(problem)
         return cls(embeddings=embeddings, index=index, k=k)
 
     @property
@@ -104,10 +105,17 @@ class HybridRetriever(BaseRetriever):
         """The index to answer one request from, after following a newly published version
         (a re-ingest while the app runs). One request uses one version throughout."""
         newer = self.index.store.newer(every_s=0.0 if force else 2.0)
-        if newer is not None:
+        if newer is not None and newer.version != self._refused:
             with self._lock:
                 if self.index.store is not newer:
-                    self.index = Index.load(newer)
+                    index = Index.load(newer)
+                    problem = _other_encoder(index, self.embeddings)
+                    if problem:  # stay on the version this encoder made: once its chunks
+                        # are gone, questions get `unavailable`, never unlike vectors compared
+                        log.warning("Not following version %s: %s", newer.version, problem)
+                        self._refused = newer.version
+                    else:
+                        self.index = index
         return self.index
 
     def search(self, query: str) -> list[tuple[Chunk, RetrievedChunk]]:
@@ -144,3 +152,14 @@ class HybridRetriever(BaseRetriever):
                      metadata={**chunk.metadata(), **scores.to_dict()})
             for chunk, scores in self.search(query)
         ]
+
+
+def _other_encoder(index: Index, embeddings) -> str:
+    """Why questions embedded by `embeddings` may not be compared with this index's vectors
+    (another encoder made them), or ""."""
+    mine = encoder_fingerprint(embeddings)
+    if index.encoder and mine and index.encoder != mine:
+        return (f"The index was embedded by another encoder ({index.encoder}) than this "
+                f"app's ({mine}): the adapter was refitted since — run `python ingest.py` "
+                "again, then restart the app.")
+    return ""

@@ -208,6 +208,7 @@ def test_a_refitted_encoder_embeds_everything_again(tmp_path, embeddings):
     assert first.texts > 0
     same = _CountingEncoder(embeddings, "adapter-one")
     assert not ingest_folder(settings, same).changed and same.texts == 0
+    running = load_chatbot(settings, embeddings=first)  # an app started before the refit
     refitted = _CountingEncoder(embeddings, "adapter-two")
     report = ingest_folder(settings, refitted)
     assert refitted.texts == first.texts
@@ -217,3 +218,7 @@ def test_a_refitted_encoder_embeds_everything_again(tmp_path, embeddings):
     assert load_chatbot(settings, embeddings=refitted).ask("How fast does IVIG work?").citations
     with pytest.raises(IndexNotFoundError, match="another encoder"):  # questions embedded
         load_chatbot(settings, embeddings=first)  # unlike the sentences: refused, not answered
+    # one already running does not follow: it stays on the version its encoder made, whose
+    # chunks the swap removed, so it says it cannot look things up until it is restarted
+    assert running.answerer.retriever.current(force=True).encoder == "adapter-one"
+    assert running.ask("How fast does IVIG work?").status == "unavailable"
