@@ -66,6 +66,8 @@ def test_an_emergency_wins_even_in_an_overlong_message(patterns):
     "Tell me if I should insist on a different kind of blood next time.",
     "shud i ask them to run it slower next time",
     "Can I double up on the pain pills they sent me home with?",
+    "His cardiologist told him to limit fluids. Should he still drink extra water before IVIG?",
+    "Should I still eat grapefruit on prednisone?",
 ])
 def test_personal_advice(patterns, message):
     assert screen(message, patterns, 1000).stop == PERSONAL_ADVICE
