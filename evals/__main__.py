@@ -226,7 +226,10 @@ def _fit(args) -> int:
         fit_encoder.train(examples).save(adapter)
         encoder = {"fingerprint": fingerprint(adapter),
                    "sim_first_packaged": round(fit_encoder.sim_first(base), 4),
-                   "sim_first_adapted_out_of_fold": round(fit_encoder.sim_first(data), 4)}
+                   "sim_first_adapted_out_of_fold": round(fit_encoder.sim_first(data), 4),
+                   "answerable_auc_packaged": round(fit_encoder.answerable_auc(base), 4),
+                   "answerable_auc_adapted_out_of_fold":
+                       round(fit_encoder.answerable_auc(data), 4)}
         fitted = fit.fit_all(data, library, cases, encoder)
     out = args.out or DEFAULT_FITTED
     fit.write(fitted, out)

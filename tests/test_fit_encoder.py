@@ -37,18 +37,32 @@ def test_one_example_per_answer_sentence_with_the_closest_wrong_ones_as_negative
     assert all(e.question == "q?" and e.article == "a" for e in got)
 
 
-def test_unanswerable_and_unlabelled_cases_give_no_example():
+def test_a_near_topic_question_gives_one_example_without_an_answer():
+    units = {"a": _units(["s0", "s1", "s2"])}
+    near = _case("a", "q?", [0.4, 0.5, 0.1], [0, 0, 0])
+    near.answerable = False
+    got = fit_encoder.examples([near], units)
+    assert [(e.answer, e.negatives[:2]) for e in got] == [(None, ("s1", "s0"))]
+
+
+def test_an_answerable_case_without_labelled_sentences_gives_no_example():
     units = {"a": _units(["s0", "s1"])}
-    unanswerable = _case("a", "q?", [0.5, 0.4], [1, 0])
-    unanswerable.answerable = False
-    assert fit_encoder.examples([unanswerable, _case("a", "q?", [0.5, 0.4], [0, 0])],
-                                units) == []
+    assert fit_encoder.examples([_case("a", "q?", [0.5, 0.4], [0, 0])], units) == []
 
 
 def test_sim_first_counts_the_most_similar_quotable_sentence():
     data = [_case("a", "q", [0.9, 0.5], [0, 1], signposts={0}),  # the sign-post is skipped
             _case("a", "q", [0.9, 0.5], [0, 1])]
     assert fit_encoder.sim_first(data) == 0.5
+
+
+def test_answerable_auc_reads_the_best_similarity_of_each_question():
+    near = _case("a", "q", [0.2, 0.3], [0, 0])
+    near.answerable = False
+    answered = _case("a", "q", [0.9, 0.1], [1, 0])
+    assert fit_encoder.answerable_auc([near, answered]) == 1.0
+    answered_low = _case("a", "q", [0.1, 0.1], [1, 0])
+    assert fit_encoder.answerable_auc([near, answered_low]) == 0.0
 
 
 @pytest.mark.integration
@@ -63,6 +77,9 @@ def test_training_is_reproducible_and_pulls_questions_to_their_answers(tmp_path)
         fit_encoder.Example("x", "how quick does it kick in",
                             "It begins working in one to five days.",
                             ("It is given through a vein.",)),
+        # no sentence answers it, though the packaged model puts this one close (0.78)
+        fit_encoder.Example("x", "what dose of IVIG do children get", None,
+                            ("The dose of IVIG depends on your body weight.",)),
     ] * 8
     one, two = fit_encoder.train(chosen), fit_encoder.train(chosen)
     for name, (a, b) in one.layers.items():
@@ -76,4 +93,13 @@ def test_training_is_reproducible_and_pulls_questions_to_their_answers(tmp_path)
              "You will need vaccines before surgery."]))
         return float(q @ right - q @ wrong)
 
-    assert margin(load_embeddings(adapter=path)) > margin(load_embeddings(adapter=NO_ADAPTER))
+    adapted, packaged = load_embeddings(adapter=path), load_embeddings(adapter=NO_ADAPTER)
+    assert margin(adapted) > margin(packaged)
+
+    def unanswered(model):  # the near-topic question and the closest sentence it has
+        q, s = (np.array(v) for v in model.embed_documents(
+            ["what dose of IVIG do children get",
+             "The dose of IVIG depends on your body weight."]))
+        return float(q @ s)
+
+    assert unanswered(adapted) < unanswered(packaged)
