@@ -58,10 +58,16 @@ class Adapter:
 
 
 def adapter_path(path: Path | None) -> Path | None:
-    """The adapter file to use: `path`, else (None) the committed one if it is there; None for
-    none (`NO_ADAPTER`, or no file)."""
-    chosen = DEFAULT_ADAPTER if path is None else Path(path)
-    return chosen if chosen.name and chosen.exists() else None
+    """The adapter file to use: `path` (which must exist), else (None) the committed one if it
+    is there; None for none (`NO_ADAPTER`, or no committed file)."""
+    if path is None:
+        return DEFAULT_ADAPTER if DEFAULT_ADAPTER.exists() else None
+    path = Path(path)
+    if not path.name:
+        return None
+    if not path.exists():
+        raise FileNotFoundError(f"No encoder adapter at {path}.")
+    return path
 
 
 def fingerprint(path: Path | None) -> str:

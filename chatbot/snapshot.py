@@ -22,6 +22,7 @@ import numpy as np
 
 from chatbot.catalog import FILE, Catalog, write_catalog
 from chatbot.chunking import Chunk
+from chatbot.encoder import BASE
 from chatbot.lexical import LexicalIndex
 from chatbot.terms import content_terms
 from chatbot.units import Unit
@@ -37,7 +38,9 @@ class Snapshot:
     catalog: Catalog
     lexical: LexicalIndex
     vectors: np.ndarray  # one float32 row per chunk and unit (rows: catalog.vector_rows)
-    encoder: str = ""  # chatbot/encoder.py's fingerprint; "" for a version older than it
+    # chatbot/encoder.py's fingerprint ("" if the caller did not say: fakes in tests); a
+    # version written before encoders were recorded was made by the packaged model
+    encoder: str = ""
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -81,7 +84,7 @@ def open_snapshot(root: Path, version: str) -> Snapshot | None:
     encoder = folder / ENCODER
     return Snapshot(version, Catalog(folder / FILE), LexicalIndex.open(folder / LEXICAL),
                     np.load(folder / VECTORS, mmap_mode="r"),
-                    encoder.read_text(encoding="utf-8") if encoder.exists() else "")
+                    encoder.read_text(encoding="utf-8") if encoder.exists() else BASE)
 
 
 def prune(root: Path, keep: set[str], staging_grace_s: float = 600.0) -> None:

@@ -45,8 +45,12 @@ def test_fingerprints_name_the_encoder(tmp_path):
     _adapter(1, {"0": (4, 3)}).save(one)
     _adapter(2, {"0": (4, 3)}).save(two)
     assert fingerprint(None) == BASE
-    assert fingerprint(one) == fingerprint(one) != fingerprint(two)
+    assert fingerprint(one) != fingerprint(two)
     assert adapter_path(NO_ADAPTER) is None and adapter_path(one) == one
+    with pytest.raises(FileNotFoundError):  # a path given is never silently replaced
+        adapter_path(tmp_path / "missing.npz")
+    _adapter(1, {"0": (4, 3)}).save(two)  # the same weights saved again: the same name
+    assert fingerprint(two) == fingerprint(one)
     assert adapter_path(None) == (DEFAULT_ADAPTER if DEFAULT_ADAPTER.exists() else None)
 
 

@@ -222,3 +222,22 @@ def test_a_refitted_encoder_embeds_everything_again(tmp_path, embeddings):
     # chunks the swap removed, so it says it cannot look things up until it is restarted
     assert running.answerer.retriever.current(force=True).encoder == "adapter-one"
     assert running.ask("How fast does IVIG work?").status == "unavailable"
+
+
+def test_an_index_from_before_encoders_were_recorded_counts_as_the_packaged_models(
+        tmp_path, embeddings):
+    """Its vectors were made by the packaged model: an app with an adapter refuses it, and
+    ingest embeds it again."""
+    from chatbot.encoder import BASE
+    from chatbot.snapshot import ENCODER, open_snapshot
+
+    settings = Settings(corpus_dir=_corpus_copy(tmp_path), chroma_dir=tmp_path / "chroma")
+    adapted = _CountingEncoder(embeddings, "adapter-one")
+    ingest_folder(settings, adapted)
+    version = ChunkStore.open(settings).version
+    (settings.published_dir / version / ENCODER).unlink()  # as the older code wrote it
+    assert open_snapshot(settings.published_dir, version).encoder == BASE
+    with pytest.raises(IndexNotFoundError, match="another encoder"):
+        load_chatbot(settings, embeddings=adapted)
+    again = _CountingEncoder(embeddings, "adapter-one")
+    assert ingest_folder(settings, again).new_encoder and again.texts == adapted.texts
