@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                               "write chatbot/data/fitted.json")
     fit.add_argument("--out", type=Path, help="where to write (default: the packaged file)")
     fit.add_argument("--encoder-out", type=Path,
-                     help="where to write the encoder adapter (default: the packaged file)")
+                     help="where to write the encoder adapter (default: the packaged file, or "
+                     "beside --out)")
     faith = commands.add_parser("faithfulness", help="judge the LLM verifier on the labelled "
                                 "faithfulness set, per kind, fit and holdout")
     faith.add_argument("--check", action="store_true",
@@ -221,17 +222,19 @@ def _fit(args) -> int:
             with contextlib.ExitStack() as fold:
                 data += fit.collect(answerer(path, fold),
                                     [c for c in cases if c.article == article])
+        fitted = fit.fit_all(data, library, cases)
         print("Fitting the encoder on every fit article...", flush=True)
-        adapter = args.encoder_out or DEFAULT_ADAPTER
+        out = args.out or DEFAULT_FITTED
+        # the pair is written together, at the end: a trial fit (--out) never replaces the
+        # packaged adapter, and a failed fit leaves the packaged pair as it was
+        adapter = args.encoder_out or (out.with_suffix(".npz") if args.out else DEFAULT_ADAPTER)
         fit_encoder.train(examples).save(adapter)
-        encoder = {"fingerprint": fingerprint(adapter),
-                   "sim_first_packaged": round(fit_encoder.sim_first(base), 4),
-                   "sim_first_adapted_out_of_fold": round(fit_encoder.sim_first(data), 4),
-                   "answerable_auc_packaged": round(fit_encoder.answerable_auc(base), 4),
-                   "answerable_auc_adapted_out_of_fold":
-                       round(fit_encoder.answerable_auc(data), 4)}
-        fitted = fit.fit_all(data, library, cases, encoder)
-    out = args.out or DEFAULT_FITTED
+        fitted["meta"]["encoder"] = {
+            "fingerprint": fingerprint(adapter),
+            "sim_first_packaged": round(fit_encoder.sim_first(base), 4),
+            "sim_first_adapted_out_of_fold": round(fit_encoder.sim_first(data), 4),
+            "answerable_auc_packaged": round(fit_encoder.answerable_auc(base), 4),
+            "answerable_auc_adapted_out_of_fold": round(fit_encoder.answerable_auc(data), 4)}
     fit.write(fitted, out)
     print(json.dumps({"thresholds": fitted["thresholds"], **fitted["meta"]}, indent=1))
     print(f"Wrote {adapter} and {out}")

@@ -306,7 +306,7 @@ def inputs_digest(fit_cases: list[Case]) -> str:
     return digest.hexdigest()[:16]
 
 
-def fit_all(data: list[CaseData], library, fit_cases: list[Case], encoder: dict) -> dict:
+def fit_all(data: list[CaseData], library, fit_cases: list[Case]) -> dict:
     """The router, ranker and decision from the fit cases' `data` (each case's features made
     with an encoder adapter fitted without its article: evals/fit_encoder.py)."""
     route_threshold, route_figures = choose_route_threshold(data)
@@ -326,7 +326,6 @@ def fit_all(data: list[CaseData], library, fit_cases: list[Case], encoder: dict)
             "target_false_answer_rate": TARGET_FALSE_ANSWER_RATE,
             "regularisation_C": REGULARISATION,
             "leave_one_article_out": {**route_figures, **keep_figures, **decision_figures},
-            "encoder": encoder,
         },
     }
 
