@@ -67,7 +67,7 @@ def test_an_emergency_wins_even_in_an_overlong_message(patterns):
     "shud i ask them to run it slower next time",
     "Can I double up on the pain pills they sent me home with?",
     "His cardiologist told him to limit fluids. Should he still drink extra water before IVIG?",
-    "Should I still eat grapefruit on prednisone?",
+    "I have a cold. Should I still go to my infusion tomorrow?",
 ])
 def test_personal_advice(patterns, message):
     assert screen(message, patterns, 1000).stop == PERSONAL_ADVICE
@@ -92,6 +92,10 @@ def test_personal_advice(patterns, message):
     "When should I get my vaccinations if my surgery is already scheduled?",
     "How far ahead of the surgery does he need to have them?",
     "Why does the dose have to come down so slowly?",
+    # "still" in a question for information
+    "What should I still avoid after my splenectomy?",
+    "Should we still wash our hands often if my son has no spleen?",
+    "Should I still be worried about infections years after splenectomy?",
 ])
 def test_ordinary_questions_pass(patterns, message):
     result = screen(message, patterns, 1000)
