@@ -16,7 +16,7 @@ import numpy as np
 from chatbot.answer import ABSTAINED, ANSWERED, Answer, Citation, RetrievedChunk, join_cited
 from chatbot.conversation import Turn
 from chatbot.decision import Decision, decide, routed_row
-from chatbot.features import article_rows
+from chatbot.features import article_rows, quotable
 from chatbot.lexicon import Lexicon
 from chatbot.messages import Messages
 from chatbot.model import FittedModels
@@ -52,8 +52,7 @@ class Trace:
 
     def candidates(self) -> list[Scored]:
         """Sentences that may be quoted (never a sign-post or a question), most likely first."""
-        return sorted((s for ss in self.scored.values() for s in ss
-                       if not (s.row["signpost"] or s.row["is_question"])),
+        return sorted((s for ss in self.scored.values() for s in ss if quotable(s.row)),
                       key=lambda s: (-s.probability, s.unit.article_id, s.unit.position,
                                      s.unit.index))
 
@@ -171,7 +170,7 @@ class ExtractiveAnswerer:
             return None
         for other in trace.scored.get(s.unit.article_id, []):
             if (other.unit.chunk_id == s.unit.chunk_id and other.unit.index == s.unit.index - 1
-                    and not (other.row["signpost"] or other.row["is_question"])):
+                    and quotable(other.row)):
                 return other
         return None
 

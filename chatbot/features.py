@@ -80,6 +80,11 @@ def unit_facts(unit: Unit) -> UnitFacts:
                      text.rstrip("*_ ").endswith("?"), bool(_LEANS_BACK.match(text)))
 
 
+def quotable(row: dict[str, float]) -> bool:
+    """A sentence that may be quoted as an answer: never a sign-post or a question."""
+    return not (row["signpost"] or row["is_question"])
+
+
 def coverage(terms, present: frozenset[str]) -> float:
     """Weighted share of the question's terms found (any alternative) among `present`."""
     total = sum(t.weight for t in terms)

@@ -141,7 +141,6 @@ class ChunkStore:
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
 
-
 def publish(settings: Settings, chunks: list[Chunk], vectors: Mapping[str, Sequence[float]],
             units: list[Unit] = (), unit_vectors: Mapping[str, Sequence[float]] | None = None,
             encoder: str = "") -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from chatbot.answer import ANSWERED
 from chatbot.conversation import turn_for
 from chatbot.decision import DECISION_FEATURES, routed_row
-from chatbot.features import RANKER_FEATURES
+from chatbot.features import RANKER_FEATURES, quotable
 from chatbot.model import DEFAULT_FITTED, FittedModels, LogisticModel
 from chatbot.routing import ROUTER_FEATURES, absent_row, choose
 from chatbot.safety import SafetyPatterns, screen
@@ -169,7 +169,7 @@ def decision_features(d: CaseData, articles: list[str], p_route: dict, ranker: L
     scored = [(float(p), row) for a in articles
               for p, row in zip(ranker.probabilities(d.unit_x[a]), d.unit_rows[a],
                                 strict=True)
-              if not (row["signpost"] or row["is_question"])]
+              if quotable(row)]
     scored.sort(key=lambda pr: -pr[0])  # stable: article, then sentence order, as at run time
     return routed_row(d.question, scored, tuple(articles), p_route, d.route_rows, library)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from chatbot.encoder import Adapter
-from chatbot.features import RANKER_FEATURES
+from chatbot.features import RANKER_FEATURES, quotable
 
 # Tried leave-one-article-out on the fit split: with the packaged model the sentence most
 # similar to a question of an unseen article is a labelled answer for 43.7% of them; adapting
@@ -59,22 +59,27 @@ class Example:
     negatives: tuple[str, ...]
 
 
+def _quotable_sims(d) -> np.ndarray:
+    """The case's similarity to each sentence of its article; -inf for one never quoted."""
+    rows = d.unit_rows[d.case.article]
+    return np.where([quotable(r) for r in rows],
+                    d.unit_x[d.case.article][:, RANKER_FEATURES.index("sim")], -np.inf)
+
+
 def examples(data, units: dict[str, list]) -> list[Example]:
     """From `evals.fit.collect` data made with the packaged model: per answerable case and
     labelled sentence, the question, the sentence and its hard negatives; per near-topic case,
     the question and its article's closest sentences."""
-    sim = RANKER_FEATURES.index("sim")
     result = []
     for d in data:
         if d.answerable and not d.unit_labels.any():
             continue
         article = d.case.article
-        rows = d.unit_rows[article]
-        labels = d.unit_labels if len(d.unit_labels) else np.zeros(len(rows))
-        quotable = [not (r["signpost"] or r["is_question"]) for r in rows]
-        order = np.argsort(-d.unit_x[article][:, sim], kind="stable")
+        sims = _quotable_sims(d)
+        labels = d.unit_labels if len(d.unit_labels) else np.zeros(len(sims))
+        order = np.argsort(-sims, kind="stable")
         negatives = tuple(units[article][i].text for i in order
-                          if not labels[i] and quotable[i])[:HARD_NEGATIVES]
+                          if not labels[i] and np.isfinite(sims[i]))[:HARD_NEGATIVES]
         answers = [units[article][i].text for i in np.flatnonzero(labels)] \
             if d.answerable else [None]
         result.extend(Example(article, d.question.corrected, answer, negatives)
@@ -167,15 +172,11 @@ def train(chosen: list[Example], model_path: Path | None = None) -> Adapter:
 def sim_first(data) -> float:
     """The share of answerable cases (with labelled sentences) whose article sentence most
     similar to the question is a labelled answer (the encoder's figure of merit)."""
-    sim = RANKER_FEATURES.index("sim")
     hits = total = 0
     for d in data:
         if not (d.answerable and d.unit_labels.any()):
             continue
-        rows = d.unit_rows[d.case.article]
-        sims = np.where([not (r["signpost"] or r["is_question"]) for r in rows],
-                        d.unit_x[d.case.article][:, sim], -np.inf)
-        hits += bool(d.unit_labels[int(np.argmax(sims))])
+        hits += bool(d.unit_labels[int(np.argmax(_quotable_sims(d)))])
         total += 1
     return hits / total if total else 0.0
 
@@ -185,12 +186,10 @@ def answerable_auc(data) -> float:
     questions from near-topic ones (ROC AUC; 0.5 is chance)."""
     from sklearn.metrics import roc_auc_score
 
-    sim = RANKER_FEATURES.index("sim")
     best, answerable = [], []
     for d in data:
-        rows = d.unit_rows[d.case.article]
-        quotable = [not (r["signpost"] or r["is_question"]) for r in rows]
-        if any(quotable):
-            best.append(float(d.unit_x[d.case.article][:, sim][quotable].max()))
+        sims = _quotable_sims(d)
+        if np.isfinite(sims).any():
+            best.append(float(sims.max()))
             answerable.append(d.answerable)
     return float(roc_auc_score(answerable, best)) if len(set(answerable)) == 2 else 0.5
