@@ -19,8 +19,12 @@ def load_embeddings(model_path: Path | None = None, threads: int | None = None,
     """A LangChain `Embeddings` over the local model with the fitted adapter merged in
     (chatbot/encoder.py; `adapter` None: the committed one): normalised 384-d vectors, CPU
     only. Its `fingerprint` names the encoder, for the index."""
-    from chatbot.encoder import Adapter, adapter_path, fingerprint
+    from chatbot.encoder import adapter_path, read_adapter
 
+    return _load(model_path, threads, *read_adapter(adapter_path(adapter)))
+
+
+def _load(model_path: Path | None, threads: int | None, adapter, fingerprint: str) -> Encoder:
     use_offline_defaults()
     if threads:
         import torch
@@ -38,10 +42,9 @@ def load_embeddings(model_path: Path | None = None, threads: int | None = None,
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
     )
-    chosen = adapter_path(adapter)
-    if chosen is not None:
-        Adapter.load(chosen).merge_into(model._client)
-    return Encoder(model, fingerprint(chosen))
+    if adapter is not None:
+        adapter.merge_into(model._client)
+    return Encoder(model, fingerprint)
 
 
 class Encoder:
@@ -130,10 +133,12 @@ class LazyEmbeddings:
 
     def __init__(self, model_path: Path | None = None, threads: int | None = None,
                  adapter: Path | None = None):
-        from chatbot.encoder import adapter_path, fingerprint
+        from chatbot.encoder import adapter_path, read_adapter
 
-        self._args = (model_path, threads, adapter)
-        self.fingerprint = fingerprint(adapter_path(adapter))  # known before it loads
+        # the adapter is read now, once: its fingerprint is known before the model loads
+        # (ingest with nothing new never loads it) and names exactly the weights merged later
+        self._adapter, self.fingerprint = read_adapter(adapter_path(adapter))
+        self._args = (model_path, threads)
         self._inner = None
         self._lock = threading.Lock()
 
@@ -148,7 +153,7 @@ class LazyEmbeddings:
     def _model(self):
         with self._lock:  # a second caller waits for the load under way
             if self._inner is None:
-                self._inner = load_embeddings(*self._args)
+                self._inner = _load(*self._args, self._adapter, self.fingerprint)
             return self._inner
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -12,6 +12,7 @@ everything again when it changes.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,11 @@ class Adapter:
 
     @classmethod
     def load(cls, path: Path) -> Adapter:
-        with np.load(path) as data:
+        return cls.from_bytes(Path(path).read_bytes())
+
+    @classmethod
+    def from_bytes(cls, content: bytes) -> Adapter:
+        with np.load(io.BytesIO(content)) as data:
             names = [str(n) for n in data["names"]]
             return cls({n: (data[f"A{i}"].astype(np.float32), data[f"B{i}"].astype(np.float32))
                         for i, n in enumerate(names)}, float(data["scale"]))
@@ -70,8 +75,19 @@ def adapter_path(path: Path | None) -> Path | None:
     return path
 
 
+def read_adapter(path: Path | None) -> tuple[Adapter | None, str]:
+    """The adapter in the file at `path` (None: none) and its fingerprint, from one read: the
+    name an index records is always that of the weights merged."""
+    if path is None:
+        return None, BASE
+    content = Path(path).read_bytes()
+    return Adapter.from_bytes(content), _fingerprint(content)
+
+
 def fingerprint(path: Path | None) -> str:
     """What an index records about the encoder that made its vectors."""
-    if path is None:
-        return BASE
-    return "adapter-" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return BASE if path is None else _fingerprint(Path(path).read_bytes())
+
+
+def _fingerprint(content: bytes) -> str:
+    return "adapter-" + hashlib.sha256(content).hexdigest()[:16]

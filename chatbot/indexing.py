@@ -105,7 +105,7 @@ def sync_index(settings: Settings, embeddings, articles: list[Article],
         skipped=tuple(skipped or ()),
         articles_changed=len({c.article_id for c in new}),
         articles_removed=len(old_articles - {a.article_id for a in articles}),
-        new_encoder=live is not None and previous is not None and not reusable,
+        new_encoder=previous is not None and not reusable,
     )
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from chatbot.embedding import encoder_fingerprint, load_embeddings
+from chatbot.embedding import LazyEmbeddings, encoder_fingerprint, load_embeddings
 from chatbot.encoder import BASE, DEFAULT_ADAPTER, NO_ADAPTER, Adapter, adapter_path, fingerprint
 
 
@@ -72,3 +72,6 @@ def test_the_real_model_with_an_adapter(tmp_path):
     assert not np.allclose(adapted.embed_query(text), base, atol=1e-3)
     assert encoder_fingerprint(packaged) == BASE
     assert encoder_fingerprint(adapted) == fingerprint(real_path)
+    lazy = LazyEmbeddings(adapter=real_path)  # named before it loads, as what it then loads
+    assert lazy.fingerprint == fingerprint(real_path)
+    assert np.allclose(lazy.embed_query(text), adapted.embed_query(text), atol=1e-6)
