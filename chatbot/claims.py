@@ -129,6 +129,7 @@ class Clause:
     segments: tuple[int, ...]
     numbers: frozenset[str]
     quantities: frozenset[tuple[str, str]]  # (number, stemmed unit) pairs: "5 day"
+    bare_units: frozenset[str]  # stemmed units met without a number ("the first week")
     quantifier: int | None  # strongest quantifier level, None when it has none
     modal: int  # strongest modal level; a clause without one has its sentence's so far
     negated: bool  # an odd number of negations
@@ -212,18 +213,30 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     claim_positions = approx | neg_taken | q_taken | m_taken | c_taken | d_taken
     prefixed = sum(_negative_prefix(w) for i, w in enumerate(words)
                    if i not in claim_positions)
-    numbers, quantities = set(), set()
+    numbers, quantities, counted = set(), set(), set()
+    unit_stems = {stem(u) for u in cw.units}
+
+    def is_unit(word: str) -> bool:
+        return word in cw.units or stem(word) in unit_stems
+
     for i, word in enumerate(words):
         value = number_value(word)
         if value is None:
             continue
         numbers.add(value)
-        for ahead in words[i + 1:i + 6]:  # "one to five days": both numbers are days
-            if ahead in cw.units or stem(ahead) in {stem(u) for u in cw.units}:
+        for j, ahead in enumerate(words[i + 1:i + 6], i + 1):  # "one to five days": both
+            if is_unit(ahead):  # numbers are days
                 quantities.add((value, stem(ahead)))
+                counted.add(j)
                 break
             if number_value(ahead) is None and ahead not in ("to", "or", "and", "of", "a"):
                 break
+    for i, word in enumerate(words[:-1]):  # "at least a month" is one month
+        if word in ("a", "an") and is_unit(words[i + 1]) and i + 1 not in counted:
+            quantities.add(("1", stem(words[i + 1])))
+            counted.add(i + 1)
+    bare_units = frozenset(stem(w) for i, w in enumerate(words)
+                           if is_unit(w) and i not in counted)
     content = tuple(w for i, w in enumerate(words)
                     if i not in claim_positions and number_value(w) is None
                     and (w not in STOPWORDS or len(w) == 1) and w not in ("a", "i", ","))
@@ -242,7 +255,7 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     clause = Clause(
         text=" ".join(w for w in words if w != ","), words=content, sequence=sequence,
         segments=segments, numbers=frozenset(numbers),
-        quantities=frozenset(quantities),
+        quantities=frozenset(quantities), bare_units=bare_units,
         quantifier=quantifier,
         modal=max((v for _, _, v in modals), default=cw.assert_level),
         negated=(len(negations) + prefixed) % 2 == 1,

@@ -219,19 +219,15 @@ class Verifier:
             return f"{general} words that are not in the quote"
         return ""
 
-    def _bare_units(self, said, quoted) -> str:
+    @staticmethod
+    def _bare_units(said, quoted) -> str:
         """A time or measure the unit only gives with a number, used without one ("every
         year" for "every 5 years")."""
-        units = self.words.units
         counted = {u for c in quoted for _, u in c.quantities}
-        bare_in_unit = {stem(w) for c in quoted for w in c.words if w in units} - counted
+        bare_in_unit = frozenset().union(*(c.bare_units for c in quoted))
         for clause in said:
-            with_number = {u for _, u in clause.quantities}
-            for word in clause.words:
-                s = stem(word)
-                if word in units and s in counted and s not in with_number \
-                        and s not in bare_in_unit:
-                    return word
+            for unit in sorted(clause.bare_units & counted - bare_in_unit):
+                return unit
         return ""
 
     def _claims(self, clause: Clause, quoted: tuple[Clause, ...], unit_stems) -> str:

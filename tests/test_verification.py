@@ -140,3 +140,26 @@ def test_readings_of_general_english():
     (turned,) = clauses("Before surgery, you are given a vaccine, ideally two weeks ahead",
                         words)
     assert turned.passive and turned.passive_segment == 1
+
+
+def test_a_unit_with_a_or_without_a_number():
+    words = ClaimWords.load()
+    (month,) = clauses("Wait at least a month after stopping", words)
+    assert ("1", "month") in month.quantities and not month.bare_units  # "a month" is one
+    (twice,) = clauses("Take it twice a day", words)
+    assert twice.quantities == {("2", "day")}  # "a" after a number is "per", not one more
+    (both,) = clauses("Most respond within one to three weeks, many in the first week", words)
+    assert ("3", "week") in both.quantities and both.bare_units == {"week"}
+    passage = ("Many people see their hemoglobin start to rise within the first week, and most "
+               "people who are going to respond do so within one to three weeks.")
+    # the quote says "week" bare once and with a number once: either use is its own
+    assert check(Verifier(), "Many people see their hemoglobin begin to rise within the first "
+                 "week.", passage).ok
+    waited = "Doctors usually wait at least one month after stopping steroids."
+    assert check(Verifier(), "Doctors usually wait at least a month after stopping steroids.",
+                 waited).ok
+    assert "not what the quote says" in check(
+        Verifier(), "Doctors usually wait at least a week after stopping steroids.",
+        waited).reason  # a week is not one month
+    assert "without the number" in check(
+        Verifier(), "Doctors usually wait some months after stopping steroids.", waited).reason
