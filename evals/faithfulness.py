@@ -169,8 +169,22 @@ def figures(outcomes: list[Outcome]) -> dict:
     }
 
 
+def batch(item: Item) -> str:
+    """Which writing an item came from: the part of its id between the article and the number
+    ("rituximab-b3-001" -> "b3"); the first writing has none ("b1")."""
+    return item.id[len(item.article) + 1:].rpartition("-")[0] or "b1"
+
+
 def by_side(outcomes: list[Outcome]) -> dict[str, dict]:
-    return {side: figures([o for o in outcomes if o.side == side]) for side in (FIT, HOLDOUT)}
+    """Fit and holdout figures; and, when the holdout holds items of several writings, each
+    writing's holdout figures too (a later batch is a fresh look at the verifier)."""
+    sides = {side: figures([o for o in outcomes if o.side == side]) for side in (FIT, HOLDOUT)}
+    held = [o for o in outcomes if o.side == HOLDOUT]
+    batches = sorted({batch(o.item) for o in held})
+    if len(batches) > 1:
+        sides.update({f"{HOLDOUT} {b}": figures([o for o in held if batch(o.item) == b])
+                      for b in batches})
+    return sides
 
 
 def _rate(n: int, total: int) -> float:
@@ -178,27 +192,27 @@ def _rate(n: int, total: int) -> float:
 
 
 def text_table(sides: dict[str, dict]) -> str:
-    """Per kind, fit and holdout side by side: accepted / items (and the share that matters:
-    rejected for an unfaithful kind, accepted for a faithful one)."""
-    lines = [f"{'kind':<24}{'fit':>22}{'holdout':>22}",
-             f"{'':<24}{'accepted/items':>22}{'accepted/items':>22}"]
+    """Per kind, fit and holdout (and each holdout writing) side by side: accepted / items
+    (and the share that matters: rejected for an unfaithful kind, accepted for a faithful
+    one)."""
+    lines = [f"{'kind':<24}" + "".join(f"{name:>22}" for name in sides),
+             f"{'':<24}" + "".join(f"{'accepted/items':>22}" for _ in sides)]
     for kind in KINDS:
         cells = []
-        for side in (FIT, HOLDOUT):
-            k = sides[side]["kinds"].get(kind)
+        for side in sides.values():
+            k = side["kinds"].get(kind)
             cells.append(f"{k['accepted']:>3}/{k['items']:<3} ({k['accepted'] / k['items']:.0%})"
                          if k else "-")
-        lines.append(f"{kind:<24}{cells[0]:>22}{cells[1]:>22}")
+        lines.append(f"{kind:<24}" + "".join(f"{c:>22}" for c in cells))
     for label, key, total, rate in (
             ("unfaithful rejected", "unfaithful_accepted", "unfaithful",
              "unfaithful_rejected_rate"),
             ("faithful accepted", "faithful_accepted", "faithful", "faithful_accepted_rate")):
         cells = []
-        for side in (FIT, HOLDOUT):
-            s = sides[side]
+        for s in sides.values():
             n = s[total] - s[key] if key == "unfaithful_accepted" else s[key]
             cells.append(f"{n:>3}/{s[total]:<3} ({s[rate]:.1%})")
-        lines.append(f"{label:<24}{cells[0]:>22}{cells[1]:>22}")
+        lines.append(f"{label:<24}" + "".join(f"{c:>22}" for c in cells))
     return "\n".join(lines)
 
 
