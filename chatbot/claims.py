@@ -54,6 +54,7 @@ class ClaimWords:
     negations: frozenset[tuple[str, ...]]
     causal: frozenset[tuple[str, ...]]
     directions: dict[tuple[str, ...], tuple[str, int]]
+    bounds: dict[tuple[str, ...], int]  # "more than" (0) / "less than" (1) before a number
     specific: dict[str, str]  # word -> its kind (body part, time unit, unit, people)
     persons: dict[str, str]  # pronoun -> its person ("your" -> "you")
 
@@ -88,6 +89,8 @@ def _load(path: str) -> ClaimWords:
     directions = {phrase_key(p): (dimension, side)
                   for dimension, sides in data["direction"].items()
                   for side, phrases in enumerate(sides) for p in phrases}
+    bounds = {phrase_key(p): side for side, phrases in enumerate(data["bound"]["words"])
+              for p in phrases}
     specific = {w: kind for kind, text in data["specific"].items() for w in text.split()}
     not_claims = [*data["approximate"]["words"], *data["neutral"]["words"]]
     return ClaimWords(frozenset(phrase_key(p) for p in not_claims),
@@ -97,7 +100,7 @@ def _load(path: str) -> ClaimWords:
                       modals, m_levels,
                       frozenset(phrase_key(p) for p in data["negation"]["words"]),
                       frozenset(phrase_key(p) for p in data["causal"]["words"]),
-                      directions, specific,
+                      directions, bounds, specific,
                       {w: person for person, ws in data["persons"].items() for w in ws})
 
 
@@ -137,6 +140,9 @@ class Clause:
     directions: frozenset[tuple[str, int]]  # (dimension, side)
     passive: bool
     passive_segment: int = -1  # the comma-delimited phrase its passive verb is in (-1: none)
+    modals: tuple[int, ...] = ()  # the level of each modal word it has, in order
+    twice: frozenset[tuple[str, int]] = frozenset()  # directions it points more than once
+    ranges: frozenset[tuple[str, str]] = frozenset()  # "1 to 3": both ends of a range
 
 
 @lru_cache(maxsize=8192)
@@ -155,13 +161,17 @@ def clauses(text: str, claim_words: ClaimWords) -> tuple[Clause, ...]:
 
 def _split(words: list[str]) -> list[list[str]]:
     """Cut at ';' / ':', and before a clause opener ('and', 'because', 'so', ...) that follows
-    a comma or (for 'and'/'or') comes before a subject, when each side has words of its own."""
+    a comma or (for 'and'/'or') comes before a subject, when each side has words of its own;
+    and before 'once' followed by a subject ('once the body clears it')."""
     pieces: list[list[str]] = [[]]
     for i, word in enumerate(words):
         if word in (";", ":"):
             pieces.append([])
             continue
         starts = word in _CLAUSE_OPENERS and len(pieces[-1]) >= 3 and len(words) - i > 3
+        if word == "once" and len(pieces[-1]) >= 3 and i + 1 < len(words) and (
+                words[i + 1] in _SUBJECTS or words[i + 1] == "the"):
+            starts = True  # "..., once the body has cleared it": "once a day" is no clause
         if starts and word in ("and", "or") and not (
                 _opens_clause(words, i) or words[i - 1] == ","):
             starts = False
@@ -203,14 +213,23 @@ def _negative_prefix(word: str) -> bool:
 
 
 def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
-    _, approx = _phrases(words, cw.not_claims)
+    # a quantifier and an approximate word read together, longest first: "almost all" is a
+    # quantifier (most), "at most" only a bound
+    both = {**{k: None for k in cw.not_claims}, **cw.quantifiers}
+    found, _ = _phrases(words, both)
+    quantifiers = [f for f in found if f[2] is not None]
+    q_taken = {i for start, size, _ in quantifiers for i in range(start, start + size)}
+    approx = {i for start, size, v in found if v is None for i in range(start, start + size)}
     blocked = frozenset(approx)
     negations, neg_taken = _phrases(words, cw.negations, blocked)
-    quantifiers, q_taken = _phrases(words, cw.quantifiers, blocked)
     modals, m_taken = _phrases(words, cw.modals, blocked)
     causal, c_taken = _phrases(words, cw.causal, blocked)
-    directions, d_taken = _phrases(words, cw.directions, blocked)
-    claim_positions = approx | neg_taken | q_taken | m_taken | c_taken | d_taken
+    bounds = [(start, size, side) for start, size, side in _phrases(words, cw.bounds)[0]
+              if start + size < len(words) and (number_value(words[start + size]) is not None
+                                                or words[start + size] in ("a", "an"))]
+    b_taken = {i for start, size, _ in bounds for i in range(start, start + size)}
+    directions, d_taken = _phrases(words, cw.directions, blocked | b_taken)
+    claim_positions = approx | neg_taken | q_taken | m_taken | c_taken | d_taken | b_taken
     prefixed = sum(_negative_prefix(w) for i, w in enumerate(words)
                    if i not in claim_positions)
     numbers, quantities, counted = set(), set(), set()
@@ -252,6 +271,10 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     if quantifier is None:
         quantifier = _share_level(words, quantities, cw)
     passive = _passive_segment(words)
+    pointed = [v for _, _, v in directions]
+    ranges = {(number_value(a), number_value(b))
+              for a, to, b in zip(words, words[1:], words[2:], strict=False)
+              if to == "to" and number_value(a) and number_value(b)}
     clause = Clause(
         text=" ".join(w for w in words if w != ","), words=content, sequence=sequence,
         segments=segments, numbers=frozenset(numbers),
@@ -260,8 +283,12 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
         modal=max((v for _, _, v in modals), default=cw.assert_level),
         negated=(len(negations) + prefixed) % 2 == 1,
         causal=bool(causal) or next((w for w in words if w != ","), "") == "so",
-        directions=frozenset(v for _, _, v in directions),
-        passive=passive >= 0, passive_segment=passive)
+        directions=frozenset([*(v for _, _, v in directions),
+                              *(("bound", side) for _, _, side in bounds)]),
+        passive=passive >= 0, passive_segment=passive,
+        modals=tuple(v for _, _, v in sorted(modals)),
+        twice=frozenset(d for d in pointed if pointed.count(d) > 1),
+        ranges=frozenset(ranges))
     return clause, bool(modals)
 
 

@@ -53,6 +53,8 @@ class Thresholds:
     passage_zipf: float = 5.5  # below, for a word from another unit of the passage: specific
     clause_support: float = 0.5  # share of each clause's words found in the unit
     clause_min_supported: int = 1  # words of each clause (of two or more) found in the unit
+    phrase_support: float = 0.0  # share of each comma phrase's words (of two or more) found
+    added_phrase: bool = False  # a clause with more comma phrases than the unit's: all found
     sentence_support: float = 0.6  # share of the sentence's words found in the unit
     general_budget: int = 2  # everyday words not in the unit a sentence may use
     quantifier_slack: int = 0  # levels a quantifier may be weaker than the unit's
@@ -61,9 +63,12 @@ class Thresholds:
     check_order: bool = True  # specific terms keep their order (subject/object swaps)
     order_persons: bool = True  # ...and so do persons ("you", "they") among them
     order_all_words: bool = False  # ...and so do all the words it shares with the unit
+    order_repeated_persons: bool = False  # ...a person said more than once, where first met
     persons_in_quote: bool = True  # every person ("you", "they") the sentence names is the unit's
     check_roles: bool = False  # two specific terms may not trade phrases (subject/object swap)
     names_stand_in: bool = True  # the article's own name may replace "it" in its unit
+    negation_everywhere: bool = False  # every unit clause a sentence repeats keeps its negation
+    swap_from_passage: bool = False  # no passage word where the unit has a specific term
 
     @classmethod
     def load(cls, path: Path = DEFAULT_VERIFIER) -> Thresholds:
@@ -152,9 +157,22 @@ class Verifier:
                 if hits / len(clause.words) < t.clause_support or (
                         len(clause.words) >= 2 and hits < t.clause_min_supported):
                     return support, f"a clause the quote does not say: '{clause.text}'"
+            if len(phrases := _phrase_words(clause)) > 1:
+                # a list one item longer than the unit's may hide an outside claim
+                longer = t.added_phrase and len(phrases) > len(_phrase_words(
+                    _aligned(clause, quoted)))
+                for phrase in phrases:
+                    hits = sum(_supported(w, unit_stems) for w in phrase)
+                    if (len(phrase) >= 2 and hits / len(phrase) < t.phrase_support) or (
+                            longer and hits < len(phrase)):
+                        return support, f"a phrase the quote does not say: '{' '.join(phrase)}'"
             reason = self._claims(clause, quoted, unit_stems)
             if reason:
                 return support, reason
+            if t.negation_everywhere:
+                reason = _negations(clause, quoted)
+                if reason:
+                    return support, reason
         if t.persons_in_quote:
             persons = {w for c in said for w in c.sequence if w[0] == "@"}
             extra = persons - {w for c in quoted for w in c.sequence if w[0] == "@"}
@@ -162,7 +180,8 @@ class Verifier:
                 return support, f"'{sorted(extra)[0][1:]}' where the quote names no such person"
         if t.check_order:
             specific = (lambda w, e: True) if t.order_all_words else self._specific_word
-            reason = _order(said, quoted, specific, evidence, t.order_persons)
+            reason = _order(said, quoted, specific, evidence, t.order_persons,
+                            t.order_repeated_persons)
             if reason:
                 return support, reason
         if t.check_roles:
@@ -189,6 +208,10 @@ class Verifier:
                 if any(u == unit for _, u in unit_quantities) or any(
                         n == number for n, _ in unit_quantities):
                     return f"'{number} {unit}' is not what the quote says"
+        said_numbers = frozenset().union(*(c.numbers for c in said))
+        for low, high in sorted(frozenset().union(*(c.ranges for c in quoted))):
+            if (low in said_numbers) != (high in said_numbers):
+                return f"one end of the quote's '{low} to {high}' without the other"
         bare = self._bare_units(said, quoted)
         if bare:
             return f"'{bare}' without the number the quote gives it"
@@ -212,6 +235,14 @@ class Verifier:
                 return f"'{word}' is not in the quote"
             if word in others and z < t.passage_zipf:
                 return f"'{word}' comes from elsewhere in the passage"
+            if t.swap_from_passage and word in others:
+                dropped = sorted(w for w in rare_in_unit | {
+                    w for c in quoted for w in c.words
+                    if w in evidence.vocabulary and zipf(w) < t.library_zipf}
+                    if not _supported(w, said_stems))
+                if dropped:
+                    return f"'{word}' from elsewhere in the passage for the quote's " \
+                           f"'{dropped[0]}'"
             if word in evidence.vocabulary and z < t.library_zipf:
                 return f"'{word}' (a term the articles use) is not in the quote"
             general += 1
@@ -240,6 +271,10 @@ class Verifier:
         if clause.modal > match.modal:
             return (f"surer than the quote ({self.words.modal_levels[clause.modal]} vs "
                     f"{self.words.modal_levels[match.modal]})")
+        sure = self.words.assert_level
+        if any(m < sure for m in match.modals) and sum(m >= sure for m in clause.modals) > sum(
+                m >= sure for m in match.modals):  # "will ... will" for "will ... may"
+            return "surer than the quote (a hedge of the quote said plainly)"
         strongest = max((c.quantifier for c in quoted if c.quantifier is not None),
                         default=None)
         reference = match.quantifier if match.quantifier is not None else strongest
@@ -259,6 +294,9 @@ class Verifier:
         if clause.causal and not any(c.causal for c in quoted):
             return "a causal link the quote does not draw"
         unit_directions = frozenset().union(*(c.directions for c in quoted))
+        for dimension, side in sorted(clause.twice - match.twice):
+            if (dimension, 1 - side) in match.directions:  # "more serious, more signs" for
+                return f"the opposite direction ({dimension}) to the quote"  # "..., fewer"
         for dimension, side in sorted(clause.directions - match.directions):
             if (dimension, 1 - side) in match.directions:
                 return f"the opposite direction ({dimension}) to the quote"
@@ -297,14 +335,41 @@ def _supported(word: str, stems: Iterable[str]) -> bool:
 
 
 def _aligned(clause: Clause, quoted: tuple[Clause, ...]) -> Clause:
-    """The unit's clause that shares most words with this one."""
+    """The unit's clause that shares most words with this one (then most of any words)."""
     stems = {stem(w) for w in clause.words}
-    return max(quoted, key=lambda c: len(stems & {stem(w) for w in c.words}))
+    every = set(clause.text.split())
+    return max(quoted, key=lambda c: (len(stems & {stem(w) for w in c.words}),
+                                      len(every & set(c.text.split()))))
 
 
-def _order(said, quoted, specific, evidence: Evidence, persons: bool) -> str:
+def _phrase_words(clause: Clause) -> list[list[str]]:
+    """The content words of each comma-delimited phrase of a clause."""
+    phrases: dict[int, list[str]] = {}
+    for word, segment in zip(clause.sequence, clause.segments, strict=True):
+        if word[0] != "@" and not word[0].isdigit():
+            phrases.setdefault(segment, []).append(word)
+    return list(phrases.values())
+
+
+def _negations(clause: Clause, quoted: tuple[Clause, ...]) -> str:
+    """Every clause of the unit whose words the sentence's clause mostly repeats (two or more,
+    two thirds) is said with the same polarity, not only the one it shares most with."""
+    stems = {stem(w) for w in clause.words}
+    for other in quoted:
+        theirs = {stem(w) for w in other.words}
+        shared = len(stems & theirs)
+        if shared >= 2 and 3 * shared >= 2 * len(theirs) and other.negated != clause.negated:
+            return f"negation differs from the quote's '{other.text}'"
+    return ""
+
+
+def _order(said, quoted, specific, evidence: Evidence, persons: bool,
+           repeated: bool = False) -> str:
     """Specific terms (numbers, and persons if asked) in the same order as in the unit, within
-    each phrase, unless one side is passive and the other not."""
+    each phrase, unless one side is passive and the other not. A term met more than once on
+    either side is left out; a person (`repeated`) is compared where first met on each side
+    ("you can help protect the people you live with" / "the people you live with can help
+    protect you")."""
     def key(w: str) -> str | None:
         if w[0] == "@":
             return w if persons else None
@@ -324,7 +389,9 @@ def _order(said, quoted, specific, evidence: Evidence, persons: bool) -> str:
         mine = [key(w) for w in clause.sequence]
         # terms met once on each side: a repeated one has no single place to compare
         keys = [(k, clause.segments[i]) for i, k in enumerate(mine)
-                if k and mine.count(k) == 1 and unit_order.count(k) == 1]
+                if k and k in unit_order and mine.index(k) == i
+                and ((repeated and k[0] == "@")
+                     or mine.count(k) == unit_order.count(k) == 1)]
         for (a, sa), (b, sb) in itertools.combinations(keys, 2):
             ia, ib = unit_order.index(a), unit_order.index(b)
             # only terms in one phrase on both sides: a fronted "After surgery, ..." moves
