@@ -1,10 +1,14 @@
-"""The clause-and-term verifier on literal strings, with the committed (fitted) thresholds."""
+"""The clause-and-term verifier on literal strings, with the committed (fitted) thresholds, or
+the code's defaults where one check is tried alone (`with_checks`)."""
+
+import json
+from dataclasses import replace
 
 import pytest
 
 from chatbot.answer import cited_sentences
 from chatbot.claims import ClaimWords, clauses
-from chatbot.verification import Evidence, Verifier
+from chatbot.verification import DEFAULT_VERIFIER, Evidence, Thresholds, Verifier
 
 # Three paragraphs of the IVIG article, as a model would be given them.
 SPEED = ("One of the main benefits of IVIG is that it begins working in one to five days to "
@@ -41,7 +45,6 @@ def check(verifier, sentence, passage):
 @pytest.mark.parametrize(("sentence", "passage"), [
     ("IVIG begins working in one to five days to treat AIHA.", SPEED),
     # paraphrases in other words
-    ("IVIG starts working within one to five days to treat AIHA.", SPEED),
     ("About 25 percent of people who receive IVIG therapy get side effects.", SIDE_EFFECTS),
     ("Around 25 percent of people receiving IVIG therapy experience side effects.",
      SIDE_EFFECTS),
@@ -163,3 +166,147 @@ def test_a_unit_with_a_or_without_a_number():
         waited).reason  # a week is not one month
     assert "without the number" in check(
         Verifier(), "Doctors usually wait some months after stopping steroids.", waited).reason
+
+
+def test_bounds_near_quantifiers_and_will():
+    words = ClaimWords.load()
+    levels = words.quantifier_levels
+    (almost,) = clauses("Almost every red cell is coated", words)
+    assert levels[almost.quantifier] == "almost all"  # not "all", not a bare "almost"
+    (bound,) = clauses("If you take it for more than a few weeks, your glands make less",
+                       words)
+    # "more than a few weeks" bounds a span; the clause's amount is "less" only
+    assert ("bound", 0) in bound.directions and ("amount", 0) not in bound.directions
+    assert ("amount", 1) in bound.directions
+    (compared,) = clauses("They affect vaccines much less than IVIG does", words)
+    assert ("amount", 1) in compared.directions  # "less than" + a name compares amounts
+    (hedged,) = clauses("When it can replace them, your level will fall", words)
+    assert words.modal_levels[hedged.modal] == "assert"  # "will" outranks the "can"
+    quote = ("When you take steroids for more than a few weeks, your adrenal glands make less "
+             "of their own cortisol.")
+    v = Verifier()
+    assert "opposite direction" in check(v, quote.replace("make less", "make more"),
+                                         quote).reason
+    assert check(v, "Call your care team if a fever lasts longer than two days.",
+                 "Call your care team if a fever lasts more than two days.").ok
+    assert "opposite direction" in check(
+        v, "Call your care team if a fever lasts less than two days.",
+        "Call your care team if a fever lasts more than two days.").reason
+
+
+@pytest.mark.parametrize(("sentence", "quote", "why"), [
+    ("Doctors wait one month after starting steroids.",
+     "Doctors wait one month after stopping steroids.", "onset"),
+    ("Live vaccines are usually safe if you take prednisone.",
+     "Live vaccines are usually avoided if you take prednisone.", "advisability"),
+    ("Tell your care team at your next visit if you feel confused.",
+     "Tell your care team right away if you feel confused.", "urgency"),
+    ("Crossmatching is often easier in cold AIHA.",
+     "Crossmatching is often harder in cold AIHA.", "difficulty"),
+    ("The risk is highest in the first 2 years.", "The risk is lowest in the first 2 years.",
+     "amount"),
+])
+def test_opposites_in_general_english(sentence, quote, why):
+    verdict = check(Verifier(), sentence, quote)
+    assert not verdict.ok and why in verdict.reason
+
+
+def with_checks(**changes) -> Verifier:
+    """The code's default thresholds (fixed, looser than the fitted ones) with `changes`: one
+    check at a time, whatever the fit chose."""
+    return Verifier(replace(Thresholds(), **changes))
+
+
+def test_the_fitted_margin_drops_a_loose_paraphrase():
+    """The committed thresholds sit two grid steps inside the edge the fit items allow
+    (evals/fit_verifier.py): a paraphrase that passes at the edge is dropped."""
+    edge = Thresholds(**json.loads(DEFAULT_VERIFIER.read_text())["meta"]["edge"]["thresholds"])
+    loose = "IVIG starts working within one to five days to treat AIHA."
+    assert check(Verifier(edge), loose, SPEED).ok
+    assert "too little" in check(Verifier(), loose, SPEED).reason
+
+
+def test_fitted_options_for_swaps_phrases_and_polarity():
+    surgery = ("Recovery depends on the type of surgery. After laparoscopic surgery, most people "
+               "stay in the hospital for 1 to 2 days. After open surgery, the stay is longer.")
+    moved = "After open surgery, most people stay in the hospital for 1 to 2 days."
+    assert "for the quote's 'laparoscopic'" in check(
+        with_checks(swap_from_passage=True, passage_zipf=0.0), moved, surgery).reason
+    assert check(with_checks(swap_from_passage=False, passage_zipf=0.0), moved, surgery).ok
+    symptoms = "This can cause tiredness, weakness, dizziness and low blood pressure."
+    added = ("This can cause tiredness, weakness, dizziness, low blood sugar, and low blood "
+             "pressure.")
+    assert "a phrase the quote does not say" in check(
+        with_checks(phrase_support=0.67, general_budget=4), added, symptoms).reason
+    cocoon = ("You can help protect the people you live with by staying up to date on your own "
+              "vaccines.")
+    turned = ("The people you live with can help protect you by staying up to date on your own "
+              "vaccines.")
+    in_order = dict(order_all_words=True)
+    assert "order" in check(with_checks(order_repeated_persons=True, **in_order), turned,
+                            cocoon).reason
+    assert check(with_checks(order_repeated_persons=False, **in_order), turned, cocoon).ok
+    assert check(with_checks(order_repeated_persons=True, **in_order), cocoon, cocoon).ok
+    both = "Take the tablets at the first sign of fever, and never skip seeing a doctor."
+    flipped = "Take the tablets at the first sign of fever, and skip seeing a doctor."
+    assert "negation differs" in check(with_checks(negation_everywhere=True), flipped,
+                                       both).reason
+
+
+def test_once_opens_a_clause_but_not_once_a_day():
+    words = ClaimWords.load()
+    assert len(clauses("Side effects go away within two days, once the body has cleared it",
+                       words)) == 2
+    assert len(clauses("You take the tablets once a day for two weeks", words)) == 1
+
+
+def test_hard_to_hedges_and_instead_of_negates():
+    words = ClaimWords.load()
+    (hard,) = clauses("A clear link is hard to prove", words)
+    assert words.modal_levels[hard.modal] == "possible"
+    assert "surer" in check(Verifier(), "A clear link has been confirmed.",
+                            "A clear link is hard to confirm.").reason
+    (instead,) = clauses("Take them instead of seeing a doctor", words)
+    assert instead.negated
+
+
+def test_a_list_one_item_longer_than_the_quote():
+    symptoms = "This can cause tiredness, weakness, dizziness and low blood pressure."
+    added = ("This can cause tiredness, weakness, dizziness, low blood sugar, and low blood "
+             "pressure.")
+    loose = dict(phrase_support=0.0, general_budget=4)
+    assert "a phrase the quote does not say" in check(
+        with_checks(added_phrase=True, **loose), added, symptoms).reason
+    assert check(with_checks(added_phrase=False, **loose), added, symptoms).ok
+    assert check(with_checks(added_phrase=True, **loose),
+                 "This can cause tiredness, weakness, and dizziness.", symptoms).ok
+
+
+@pytest.mark.parametrize(("sentence", "quote", "why"), [
+    # a direction said twice where the quote turns the second one round
+    ("Infections can be more serious and may show more warning signs than usual.",
+     "Infections can be more serious and may show fewer warning signs than usual.",
+     "opposite direction"),
+    # "will ... will" for "will ... may": the quote's hedge said plainly
+    ("If you will be on a high dose, your doctor will prescribe an antibiotic.",
+     "If you will be on a high dose, your doctor may prescribe an antibiotic.", "surer"),
+    # one end of a range
+    ("Hives happen in about 1 in 100 transfusions.",
+     "Hives happen in about 1 to 3 in 100 transfusions.", "one end"),
+    ("Anyone who is stable goes home the same day.",
+     "Many people who are stable go home the same day.", "more than the quote"),
+    # a clause that shares no content word still meets the quote's clause like it
+    ("You will usually get a Hib vaccine, if you have had one before.",
+     "You will usually get a Hib vaccine, if you have not had one before.", "negation"),
+])
+def test_second_fit_batch_readings(sentence, quote, why):
+    verdict = check(with_checks(), sentence, quote)
+    assert not verdict.ok and why in verdict.reason
+
+
+def test_readings_that_still_pass():
+    v = Verifier()
+    assert check(v, "Hives happen in about 1 to 3 in 100 transfusions.",
+                 "Hives and itching happen in about 1 to 3 in 100 transfusions.").ok
+    assert check(v, "If you will be on a high dose, your doctor may prescribe an antibiotic.",
+                 "If you will be on a high dose, your doctor may prescribe an antibiotic.").ok
