@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
@@ -21,7 +22,29 @@ def load_embeddings(model_path: Path | None = None, threads: int | None = None,
     only. Its `fingerprint` names the encoder, for the index."""
     from chatbot.encoder import adapter_path, read_adapter
 
-    return _load(model_path, threads, *read_adapter(adapter_path(adapter)))
+    found, name = read_adapter(adapter_path(adapter))
+    return _load(model_path, threads, found, with_base(name, model_path))
+
+
+def with_base(fingerprint: str, model_path: Path | None) -> str:
+    """An encoder's full name: the adapter's fingerprint, after the base model's name when the
+    base is not the packaged model (so an index made by one model is never read with another;
+    the packaged model's names stay what indexes already record)."""
+    if model_path is None:
+        return fingerprint
+    path = Path(model_path)
+    try:
+        if path.resolve() == default_model_path().resolve():
+            return fingerprint
+    except ImportError:  # no packaged model installed: any path names another model
+        pass
+    digest = hashlib.sha256()
+    for file in sorted(path.iterdir()) if path.is_dir() else ():
+        if file.name == "config.json":
+            digest.update(file.read_bytes())
+        elif file.suffix in (".safetensors", ".bin"):
+            digest.update(f"{file.name}:{file.stat().st_size}".encode())
+    return f"model-{digest.hexdigest()[:12]}+{fingerprint}"
 
 
 def _load(model_path: Path | None, threads: int | None, adapter, fingerprint: str) -> Encoder:
@@ -137,7 +160,8 @@ class LazyEmbeddings:
 
         # the adapter is read now, once: its fingerprint is known before the model loads
         # (ingest with nothing new never loads it) and names exactly the weights merged later
-        self._adapter, self.fingerprint = read_adapter(adapter_path(adapter))
+        self._adapter, name = read_adapter(adapter_path(adapter))
+        self.fingerprint = with_base(name, model_path)
         self._args = (model_path, threads)
         self._inner = None
         self._lock = threading.Lock()

@@ -75,3 +75,26 @@ def test_the_real_model_with_an_adapter(tmp_path):
     lazy = LazyEmbeddings(adapter=real_path)  # named before it loads, as what it then loads
     assert lazy.fingerprint == fingerprint(real_path)
     assert np.allclose(lazy.embed_query(text), adapted.embed_query(text), atol=1e-6)
+
+
+def test_an_encoder_is_also_named_by_its_base_model(tmp_path):
+    """Vectors made by another model are never read as the packaged one's: a base model
+    other than the packaged one is part of the name an index records."""
+    from chatbot.embedding import default_model_path, with_base
+
+    assert with_base("adapter-1", None) == "adapter-1"
+    assert with_base("adapter-1", default_model_path()) == "adapter-1"
+    other, third = tmp_path / "other", tmp_path / "third"
+    for folder, config in ((other, '{"hidden_size": 384}'), (third, '{"hidden_size": 768}')):
+        folder.mkdir()
+        (folder / "config.json").write_text(config)
+        (folder / "model.safetensors").write_bytes(b"0" * 10)
+    named = with_base("adapter-1", other)
+    assert named.startswith("model-") and named.endswith("+adapter-1")
+    assert with_base("adapter-1", third) != named  # another config: another name
+    (third / "config.json").write_text('{"hidden_size": 384}')
+    assert with_base("adapter-1", third) == named  # the same files: the same name
+    (third / "model.safetensors").write_bytes(b"0" * 11)
+    assert with_base("adapter-1", third) != named  # other weights: another name
+    lazy = LazyEmbeddings(model_path=other, adapter=NO_ADAPTER)  # named before it loads
+    assert lazy.fingerprint == with_base(BASE, other)
