@@ -55,6 +55,7 @@ class ClaimWords:
     causal: frozenset[tuple[str, ...]]
     directions: dict[tuple[str, ...], tuple[str, int]]
     bounds: dict[tuple[str, ...], int]  # "more than" (0) / "less than" (1) before a number
+    plain: frozenset[tuple[str, ...]]  # "will": a plain statement about the verb after it
     specific: dict[str, str]  # word -> its kind (body part, time unit, unit, people)
     persons: dict[str, str]  # pronoun -> its person ("your" -> "you")
 
@@ -100,7 +101,9 @@ def _load(path: str) -> ClaimWords:
                       modals, m_levels,
                       frozenset(phrase_key(p) for p in data["negation"]["words"]),
                       frozenset(phrase_key(p) for p in data["causal"]["words"]),
-                      directions, bounds, specific,
+                      directions, bounds,
+                      frozenset(phrase_key(p) for p in data["modal"]["plain"]["words"]),
+                      specific,
                       {w: person for person, ws in data["persons"].items() for w in ws})
 
 
@@ -140,7 +143,7 @@ class Clause:
     directions: frozenset[tuple[str, int]]  # (dimension, side)
     passive: bool
     passive_segment: int = -1  # the comma-delimited phrase its passive verb is in (-1: none)
-    modals: tuple[int, ...] = ()  # the level of each modal word it has, in order
+    verb_modals: frozenset[tuple[str, int]] = frozenset()  # (verb stem, level): "can fall"
     twice: frozenset[tuple[str, int]] = frozenset()  # directions it points more than once
     ranges: frozenset[tuple[str, str]] = frozenset()  # "1 to 3": both ends of a range
 
@@ -149,7 +152,7 @@ class Clause:
 def clauses(text: str, claim_words: ClaimWords) -> tuple[Clause, ...]:
     """A sentence -> its clauses, each read for what it claims. A clause without a modal of
     its own ("..., which cuts the need for transfusions"; a list item after its intro's "may
-    recommend, including:") is as sure as the one before."""
+    recommend, including:") is as sure as the one before; one that says "will" is plain."""
     result: list[Clause] = []
     for words in _split(tokens(text)):
         clause, has_modal = _read(words, claim_words)
@@ -213,22 +216,23 @@ def _negative_prefix(word: str) -> bool:
 
 
 def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
-    # a quantifier and an approximate word read together, longest first: "almost all" is a
-    # quantifier (most), "at most" only a bound
-    both = {**{k: None for k in cw.not_claims}, **cw.quantifiers}
-    found, _ = _phrases(words, both)
-    quantifiers = [f for f in found if f[2] is not None]
-    q_taken = {i for start, size, _ in quantifiers for i in range(start, start + size)}
-    approx = {i for start, size, v in found if v is None for i in range(start, start + size)}
-    blocked = frozenset(approx)
-    negations, neg_taken = _phrases(words, cw.negations, blocked)
-    modals, m_taken = _phrases(words, cw.modals, blocked)
-    causal, c_taken = _phrases(words, cw.causal, blocked)
+    # a bound before a number first ("no more than 2 days" is one bound, not "more than")
     bounds = [(start, size, side) for start, size, side in _phrases(words, cw.bounds)[0]
               if start + size < len(words) and (number_value(words[start + size]) is not None
                                                 or words[start + size] in ("a", "an"))]
     b_taken = {i for start, size, _ in bounds for i in range(start, start + size)}
-    directions, d_taken = _phrases(words, cw.directions, blocked | b_taken)
+    # a quantifier and an approximate word read together, longest first: "almost all" is a
+    # quantifier of its own, "about" alone only says a number is approximate
+    both = {**{k: None for k in cw.not_claims}, **cw.quantifiers}
+    found, _ = _phrases(words, both, frozenset(b_taken))
+    quantifiers = [f for f in found if f[2] is not None]
+    q_taken = {i for start, size, _ in quantifiers for i in range(start, start + size)}
+    approx = {i for start, size, v in found if v is None for i in range(start, start + size)}
+    blocked = frozenset(approx | b_taken)
+    negations, neg_taken = _phrases(words, cw.negations, blocked)
+    modals, m_taken = _phrases(words, cw.modals, blocked)
+    causal, c_taken = _phrases(words, cw.causal, blocked)
+    directions, d_taken = _phrases(words, cw.directions, blocked)
     claim_positions = approx | neg_taken | q_taken | m_taken | c_taken | d_taken | b_taken
     prefixed = sum(_negative_prefix(w) for i, w in enumerate(words)
                    if i not in claim_positions)
@@ -271,6 +275,7 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     if quantifier is None:
         quantifier = _share_level(words, quantities, cw)
     passive = _passive_segment(words)
+    plain, _ = _phrases(words, cw.plain, blocked)
     pointed = [v for _, _, v in directions]
     ranges = {(number_value(a), number_value(b))
               for a, to, b in zip(words, words[1:], words[2:], strict=False)
@@ -286,10 +291,28 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
         directions=frozenset([*(v for _, _, v in directions),
                               *(("bound", side) for _, _, side in bounds)]),
         passive=passive >= 0, passive_segment=passive,
-        modals=tuple(v for _, _, v in sorted(modals)),
+        verb_modals=_verb_modals(words, modals, plain, cw),
         twice=frozenset(d for d in pointed if pointed.count(d) > 1),
         ranges=frozenset(ranges))
-    return clause, bool(modals)
+    return clause, bool(modals or plain)  # "..., so your doctor will ..." is its own
+
+
+_BEFORE_VERB = frozenset("""not also be have still then only usually often sometimes always
+never just even really probably""".split())
+
+
+def _verb_modals(words: list[str], modals, plain, cw: ClaimWords) -> frozenset[tuple[str, int]]:
+    """Each modal word with the verb it governs, as (verb stem, level): "can fall" ->
+    (fall, possible); "will fall" -> (fall, assert)."""
+    found = set()
+    for start, size, level in [*modals, *((s, n, cw.assert_level) for s, n, _ in plain)]:
+        for word in words[start + size:start + size + 4]:
+            if word in _BEFORE_VERB or word.endswith("ly"):
+                continue
+            if word != "," and number_value(word) is None:
+                found.add((stem(word), level))
+            break
+    return frozenset(found)
 
 
 def _passive_segment(words: list[str]) -> int:

@@ -208,9 +208,14 @@ class Verifier:
                 if any(u == unit for _, u in unit_quantities) or any(
                         n == number for n, _ in unit_quantities):
                     return f"'{number} {unit}' is not what the quote says"
-        said_numbers = frozenset().union(*(c.numbers for c in said))
-        for low, high in sorted(frozenset().union(*(c.ranges for c in quoted))):
-            if (low in said_numbers) != (high in said_numbers):
+        # "a week" is a number too; a range the sentence gives whole vouches for its ends
+        said_numbers = frozenset().union(*(c.numbers | {n for n, _ in c.quantities}
+                                           for c in said))
+        unit_ranges = frozenset().union(*(c.ranges for c in quoted))
+        whole = {n for c in said for r in c.ranges & unit_ranges for n in r}
+        for low, high in sorted(unit_ranges):
+            ends = {low, high} & said_numbers
+            if len(ends) == 1 and not ends & whole:
                 return f"one end of the quote's '{low} to {high}' without the other"
         bare = self._bare_units(said, quoted)
         if bare:
@@ -271,10 +276,13 @@ class Verifier:
         if clause.modal > match.modal:
             return (f"surer than the quote ({self.words.modal_levels[clause.modal]} vs "
                     f"{self.words.modal_levels[match.modal]})")
-        sure = self.words.assert_level
-        if any(m < sure for m in match.modals) and sum(m >= sure for m in clause.modals) > sum(
-                m >= sure for m in match.modals):  # "will ... will" for "will ... may"
-            return "surer than the quote (a hedge of the quote said plainly)"
+        hedged: dict[str, int] = {}
+        for verb, level in (p for c in quoted for p in c.verb_modals):
+            hedged[verb] = min(level, hedged.get(verb, level))
+        for verb, level in sorted(clause.verb_modals):
+            if verb in hedged and level > hedged[verb]:  # "will fall" for "can fall"
+                return (f"surer than the quote ({self.words.modal_levels[level]} vs "
+                        f"{self.words.modal_levels[hedged[verb]]} '{verb}')")
         strongest = max((c.quantifier for c in quoted if c.quantifier is not None),
                         default=None)
         reference = match.quantifier if match.quantifier is not None else strongest

@@ -177,7 +177,8 @@ def batch(item: Item) -> str:
 
 def by_side(outcomes: list[Outcome]) -> dict[str, dict]:
     """Fit and holdout figures; and, when the holdout holds items of several writings, each
-    writing's holdout figures too (a later batch is a fresh look at the verifier)."""
+    writing's holdout figures too (a later batch is a fresh look at the verifier, the first
+    time it is read)."""
     sides = {side: figures([o for o in outcomes if o.side == side]) for side in (FIT, HOLDOUT)}
     held = [o for o in outcomes if o.side == HOLDOUT]
     batches = sorted({batch(o.item) for o in held})

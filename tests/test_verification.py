@@ -181,7 +181,8 @@ def test_bounds_near_quantifiers_and_will():
     (compared,) = clauses("They affect vaccines much less than IVIG does", words)
     assert ("amount", 1) in compared.directions  # "less than" + a name compares amounts
     (hedged,) = clauses("When it can replace them, your level will fall", words)
-    assert words.modal_levels[hedged.modal] == "assert"  # "will" outranks the "can"
+    assert words.modal_levels[hedged.modal] == "possible"  # "will" sets no clause level...
+    assert ("fall", words.assert_level) in hedged.verb_modals  # ...it says its verb plainly
     quote = ("When you take steroids for more than a few weeks, your adrenal glands make less "
              "of their own cortisol.")
     v = Verifier()
@@ -217,13 +218,15 @@ def with_checks(**changes) -> Verifier:
     return Verifier(replace(Thresholds(), **changes))
 
 
-def test_the_fitted_margin_drops_a_loose_paraphrase():
-    """The committed thresholds sit two grid steps inside the edge the fit items allow
-    (evals/fit_verifier.py): a paraphrase that passes at the edge is dropped."""
-    edge = Thresholds(**json.loads(DEFAULT_VERIFIER.read_text())["meta"]["edge"]["thresholds"])
-    loose = "IVIG starts working within one to five days to treat AIHA."
-    assert check(Verifier(edge), loose, SPEED).ok
-    assert "too little" in check(Verifier(), loose, SPEED).reason
+def test_the_committed_thresholds_are_no_looser_than_the_fitted_edge():
+    """The committed thresholds sit `margin` grid steps inside the edge the fit items allow
+    (evals/fit_verifier.py): never looser on any threshold."""
+    from evals.fit_verifier import GRID
+
+    meta = json.loads(DEFAULT_VERIFIER.read_text())["meta"]
+    edge, committed = meta["edge"]["thresholds"], Thresholds.load().to_dict()
+    for name, values in GRID.items():
+        assert values.index(committed[name]) <= values.index(edge[name]), name
 
 
 def test_fitted_options_for_swaps_phrases_and_polarity():
@@ -247,10 +250,12 @@ def test_fitted_options_for_swaps_phrases_and_polarity():
                             cocoon).reason
     assert check(with_checks(order_repeated_persons=False, **in_order), turned, cocoon).ok
     assert check(with_checks(order_repeated_persons=True, **in_order), cocoon, cocoon).ok
-    both = "Take the tablets at the first sign of fever, and never skip seeing a doctor."
-    flipped = "Take the tablets at the first sign of fever, and skip seeing a doctor."
+    # one clause that repeats the quote's first clause most and its negated second one too
+    both = "You take the tablets at the first sign of fever, and you never skip seeing a doctor."
+    flipped = "You take the tablets at the first sign of fever and skip seeing a doctor."
     assert "negation differs" in check(with_checks(negation_everywhere=True), flipped,
                                        both).reason
+    assert check(with_checks(negation_everywhere=False), flipped, both).ok
 
 
 def test_once_opens_a_clause_but_not_once_a_day():
@@ -260,14 +265,14 @@ def test_once_opens_a_clause_but_not_once_a_day():
     assert len(clauses("You take the tablets once a day for two weeks", words)) == 1
 
 
-def test_hard_to_hedges_and_instead_of_negates():
+def test_hard_to_hedges_and_rather_than_does_not_negate():
     words = ClaimWords.load()
     (hard,) = clauses("A clear link is hard to prove", words)
     assert words.modal_levels[hard.modal] == "possible"
     assert "surer" in check(Verifier(), "A clear link has been confirmed.",
                             "A clear link is hard to confirm.").reason
-    (instead,) = clauses("Take them instead of seeing a doctor", words)
-    assert instead.negated
+    (instead,) = clauses("Take the missed dose rather than skipping it", words)
+    assert not instead.negated  # "rather than" negates its phrase, not the clause's verb
 
 
 def test_a_list_one_item_longer_than_the_quote():
@@ -305,8 +310,40 @@ def test_second_fit_batch_readings(sentence, quote, why):
 
 
 def test_readings_that_still_pass():
-    v = Verifier()
+    v = with_checks()
     assert check(v, "Hives happen in about 1 to 3 in 100 transfusions.",
                  "Hives and itching happen in about 1 to 3 in 100 transfusions.").ok
     assert check(v, "If you will be on a high dose, your doctor may prescribe an antibiotic.",
                  "If you will be on a high dose, your doctor may prescribe an antibiotic.").ok
+    assert check(v, "Your doctor may prescribe an antibiotic if you are on a high dose.",
+                 "If you are on a high dose, your doctor may prescribe an antibiotic.").ok
+    # a range of its own, with an end another range of the quote shares
+    assert check(v, "The dose is usually given over 2 to 5 days.",
+                 "The usual dose is 1 to 2 grams per kilogram, usually given over 2 to 5 "
+                 "days.").ok
+    assert check(v, "A typical taper lasts a minimum of three to six months.",
+                 "A typical taper lasts at least three to six months.").ok
+
+
+@pytest.mark.parametrize(("sentence", "quote"), [
+    # a hedge stays a hedge when the clause also says "will" about another verb (review)
+    ("Rituximab causes a reaction during the infusion.",
+     "Rituximab may cause a reaction during the infusion that the nurse will treat."),
+    ("Steroids cause weight gain.", "Steroids may cause weight gain that will go away slowly."),
+    ("Rituximab will cause a reaction during the infusion.",
+     "Rituximab may cause a reaction during the infusion that the nurse will treat."),
+    # "no more than" is one bound, not "more than"
+    ("Call your doctor if the fever lasts more than 2 days.",
+     "Call your doctor if the fever lasts no more than 2 days."),
+    ("You can take at least 3 doses.", "You can take at most 3 doses."),
+    ("You can have a minimum of 3 doses.", "You can have a maximum of 3 doses."),
+    # "rather than" cannot cancel a real "not"
+    ("Do not take the missed dose as soon as you remember.",
+     "Take the missed dose as soon as you remember rather than skipping it."),
+    # "a week" is one end of "1 to 3 weeks"
+    ("Most people are in the hospital for a week.",
+     "Most people are in the hospital for 1 to 3 weeks."),
+])
+def test_found_in_review(sentence, quote):
+    for verifier in (Verifier(), with_checks()):
+        assert not check(verifier, sentence, quote).ok
