@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from chatbot.rarity import zipf
@@ -67,10 +67,14 @@ class ClaimWords:
     def assert_level(self) -> int:
         return self.modal_levels.index("assert")
 
-    @property
+    @cached_property  # read for every word of every clause: worked out once
     def units(self) -> frozenset[str]:
         return frozenset(w for w, kind in self.specific.items()
                          if kind in ("time_units", "units"))
+
+    @cached_property
+    def unit_stems(self) -> frozenset[str]:
+        return frozenset(stem(u) for u in self.units)
 
 
 @lru_cache(maxsize=4)
@@ -237,10 +241,9 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     prefixed = sum(_negative_prefix(w) for i, w in enumerate(words)
                    if i not in claim_positions)
     numbers, quantities, counted = set(), set(), set()
-    unit_stems = {stem(u) for u in cw.units}
 
     def is_unit(word: str) -> bool:
-        return word in cw.units or stem(word) in unit_stems
+        return word in cw.units or stem(word) in cw.unit_stems
 
     for i, word in enumerate(words):
         value = number_value(word)

@@ -261,10 +261,7 @@ class Verifier:
         year" for "every 5 years")."""
         counted = {u for c in quoted for _, u in c.quantities}
         bare_in_unit = frozenset().union(*(c.bare_units for c in quoted))
-        for clause in said:
-            for unit in sorted(clause.bare_units & counted - bare_in_unit):
-                return unit
-        return ""
+        return min((u for c in said for u in c.bare_units & counted - bare_in_unit), default="")
 
     def _claims(self, clause: Clause, quoted: tuple[Clause, ...], unit_stems) -> str:
         """Polarity, strength, cause and direction of one clause against the unit's."""
@@ -302,10 +299,10 @@ class Verifier:
         if clause.causal and not any(c.causal for c in quoted):
             return "a causal link the quote does not draw"
         unit_directions = frozenset().union(*(c.directions for c in quoted))
-        for dimension, side in sorted(clause.twice - match.twice):
-            if (dimension, 1 - side) in match.directions:  # "more serious, more signs" for
-                return f"the opposite direction ({dimension}) to the quote"  # "..., fewer"
-        for dimension, side in sorted(clause.directions - match.directions):
+        # a direction the match lacks, or says once where the sentence says it twice ("more
+        # serious, more signs" for "more serious, fewer signs")
+        for dimension, side in sorted((clause.directions - match.directions)
+                                      | (clause.twice - match.twice)):
             if (dimension, 1 - side) in match.directions:
                 return f"the opposite direction ({dimension}) to the quote"
             if (dimension, side) not in unit_directions:
