@@ -119,15 +119,7 @@ def train(chosen: list[Example], model_path: Path | None = None) -> Adapter:
     torch.manual_seed(SEED)
     model = SentenceTransformer(str(model_path or default_model_path()), device="cpu",
                                 local_files_only=True)
-    for p in model.parameters():
-        p.requires_grad = False
-    wrapped = {}
-    for name, module in list(model.named_modules()):
-        for child_name, child in list(module.named_children()):
-            full = f"{name}.{child_name}" if name else child_name
-            if isinstance(child, torch.nn.Linear) and full.endswith(TARGETS):
-                wrapped[full] = _LowRank(child, RANK, ALPHA / RANK)
-                setattr(module, child_name, wrapped[full])
+    wrapped = wrap(model)
     params = [p for m in wrapped.values() for p in (m.a, m.b)]
     optimiser = torch.optim.AdamW(params, lr=LEARNING_RATE)
     model.train()
@@ -165,6 +157,28 @@ def train(chosen: list[Example], model_path: Path | None = None) -> Adapter:
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+    return adapter_of(wrapped)
+
+
+def wrap(model) -> dict:
+    """Freeze the model's weights and wrap each targeted linear layer in a trainable low-rank
+    update (in place); the wrappers by module name."""
+    import torch
+
+    for p in model.parameters():
+        p.requires_grad = False
+    wrapped = {}
+    for name, module in list(model.named_modules()):
+        for child_name, child in list(module.named_children()):
+            full = f"{name}.{child_name}" if name else child_name
+            if isinstance(child, torch.nn.Linear) and full.endswith(TARGETS):
+                wrapped[full] = _LowRank(child, RANK, ALPHA / RANK)
+                setattr(module, child_name, wrapped[full])
+    return wrapped
+
+
+def adapter_of(wrapped: dict) -> Adapter:
+    """The update the wrappers hold, as the adapter `make fit` saves and the app merges."""
     return Adapter({name: (m.a.detach().numpy().copy(), m.b.detach().numpy().copy())
                     for name, m in wrapped.items()}, ALPHA / RANK)
 
