@@ -303,21 +303,36 @@ def start_app(env: dict, timeout_s: float = 300) -> tuple[subprocess.Popen, int]
 
 
 def wait_all_ready(app: subprocess.Popen, timeout_s: float = 300) -> None:
-    """Until the app says all its answering processes have loaded; then its output is read
-    away in the background (a full pipe would stop it)."""
+    """Until the app says all its answering processes have loaded, at most `timeout_s` even
+    if it prints nothing; its output is read in the background throughout (a full pipe would
+    stop it)."""
+    import queue
     import threading
 
     from app import ALL_READY
 
+    lines: queue.Queue = queue.Queue()
+    done = threading.Event()
+
+    def read() -> None:
+        for line in app.stdout:
+            if not done.is_set():  # afterwards read away, not kept
+                lines.put(line)
+        lines.put(None)  # the app closed its output: it stopped
+
+    threading.Thread(target=read, daemon=True).start()
     deadline = time.monotonic() + timeout_s
-    for line in app.stdout:
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise RuntimeError("the app's answering processes did not all start in time") \
+                from None
+        if line is None:
+            raise RuntimeError("the app stopped before its answering processes all started")
         if line.strip() == ALL_READY:
-            break
-        if time.monotonic() > deadline:
-            raise RuntimeError("the app's answering processes did not all start in time")
-    else:
-        raise RuntimeError("the app stopped before its answering processes all started")
-    threading.Thread(target=lambda: app.stdout.read(), daemon=True).start()
+            done.set()
+            return
 
 
 def memory_kb(pid: int, field: str) -> int:
