@@ -304,8 +304,8 @@ def start_app(env: dict, timeout_s: float = 300) -> tuple[subprocess.Popen, int]
 
 def wait_all_ready(app: subprocess.Popen, timeout_s: float = 300) -> None:
     """Until the app says all its answering processes have loaded, at most `timeout_s` even
-    if it prints nothing; its output is read in the background throughout (a full pipe would
-    stop it)."""
+    if it prints nothing or its workers keep its output open after it died; from here on its
+    output is read away in the background (a full pipe would stop it)."""
     import queue
     import threading
 
@@ -315,24 +315,30 @@ def wait_all_ready(app: subprocess.Popen, timeout_s: float = 300) -> None:
     done = threading.Event()
 
     def read() -> None:
-        for line in app.stdout:
-            if not done.is_set():  # afterwards read away, not kept
-                lines.put(line)
-        lines.put(None)  # the app closed its output: it stopped
+        try:
+            for line in app.stdout:
+                if not done.is_set():  # afterwards read away, not kept
+                    lines.put(line)
+        finally:
+            lines.put(None)  # the app closed its output (or it could not be read)
 
     threading.Thread(target=read, daemon=True).start()
     deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise RuntimeError("the app's answering processes did not all start in time") \
-                from None
-        if line is None:
-            raise RuntimeError("the app stopped before its answering processes all started")
-        if line.strip() == ALL_READY:
-            done.set()
-            return
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("the app's answering processes did not all start in time")
+            try:
+                line = lines.get(timeout=min(1.0, left))
+            except queue.Empty:
+                line = "" if app.poll() is None else None
+            if line is None:
+                raise RuntimeError("the app stopped before its answering processes all started")
+            if line.strip() == ALL_READY:
+                return
+    finally:
+        done.set()
 
 
 def memory_kb(pid: int, field: str) -> int:

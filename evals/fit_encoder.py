@@ -27,11 +27,11 @@ from chatbot.features import RANKER_FEATURES, quotable
 
 # Tried leave-one-article-out on the fit split: with the packaged model the sentence most
 # similar to a question of an unseen article is a labelled answer for 43.7% of them; adapting
-# all six linear layers of each block, 56.9%; only attention's query and value, 55.0%. Rank,
-# rate and epochs are the first ones tried (not searched). The "none" column was tried on the
-# first three fit articles left out in turn, then adopted: there, the best similarity tells
-# answerable questions from near-topic ones with ROC AUC 0.90 / 0.85 / 0.92 per article
-# (0.75 / 0.77 / 0.78 without it). Over all five, `make fit` measures AUC 0.88 (packaged
+# all six linear layers of each block, 56.9%; only attention's query and value, 55.0%. Rank
+# and rate are the first ones tried (not searched; epochs: below). The "none" column was
+# tried on the first three fit articles left out in turn, then adopted: there, the best
+# similarity tells answerable questions from near-topic ones with ROC AUC 0.90 / 0.85 / 0.92
+# per article (0.75 / 0.77 / 0.78 without it). Over all five, `make fit` measures AUC 0.88 (packaged
 # 0.74) and a labelled answer most similar for 54.8% (56.9% without the column: it costs a
 # little of that). README "How an answer is made".
 # Epochs were then compared leave-one-article-out on the fit split only (the adapter fitted

@@ -18,9 +18,13 @@ def _app(code: str) -> subprocess.Popen:
 def test_returns_once_the_app_is_ready_and_keeps_reading_its_output():
     app = _app(f"import time; print('loading', flush=True); print({ALL_READY!r}, flush=True); "
                "[print('x' * 1000, flush=True) for _ in range(2000)]; time.sleep(0.2)")
-    wait_all_ready(app, timeout_s=30)
-    # 2 MB after the ready line: a pipe nobody read would have stopped the app
-    assert app.wait(timeout=30) == 0
+    try:
+        wait_all_ready(app, timeout_s=30)
+        # 2 MB after the ready line: a pipe nobody read would have stopped the app
+        assert app.wait(timeout=30) == 0
+    finally:
+        app.kill()
+        app.wait()
 
 
 def test_gives_up_at_the_deadline_when_the_app_prints_nothing():
@@ -37,6 +41,25 @@ def test_gives_up_at_the_deadline_when_the_app_prints_nothing():
 
 def test_an_app_that_stopped_is_reported():
     app = _app("print('starting', flush=True)")
-    with pytest.raises(RuntimeError, match="stopped before"):
-        wait_all_ready(app, timeout_s=30)
-    app.wait()
+    try:
+        with pytest.raises(RuntimeError, match="stopped before"):
+            wait_all_ready(app, timeout_s=30)
+    finally:
+        app.kill()
+        app.wait()
+
+
+def test_an_app_that_died_while_something_holds_its_output_open_is_reported():
+    """Its answering processes inherit its output: EOF never comes when only it dies."""
+    app = subprocess.Popen([sys.executable, "-c",
+                            "import subprocess, sys; subprocess.Popen([sys.executable, '-c', "
+                            "'import time; time.sleep(60)'])"],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="stopped before"):
+            wait_all_ready(app, timeout_s=120)
+        assert time.monotonic() - started < 60
+    finally:
+        app.kill()
+        app.wait()

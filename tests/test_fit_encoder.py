@@ -109,27 +109,33 @@ def test_training_is_reproducible_and_pulls_questions_to_their_answers(tmp_path)
 @pytest.mark.integration
 def test_the_app_embeds_as_the_model_was_trained(tmp_path):
     """The layers `train` wraps, saved and merged by the app's loader, give the vectors the
-    wrapped model gave while it was judged (half precision aside): a wrong layer name, scale
-    or transpose would fit one model and serve another."""
+    wrapped model gives as it was trained: a wrong layer name, scale or transpose would train
+    one model and serve another. The wrapped model is given the saved (half-precision)
+    weights, so the two must agree to float rounding."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     from chatbot.embedding import default_model_path, load_embeddings
+    from chatbot.encoder import Adapter
 
+    torch.manual_seed(1)
     model = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
     wrapped = fit_encoder.wrap(model)
     assert len(wrapped) == 6 * len(fit_encoder.TARGETS)  # every targeted layer of 6 blocks
-    torch.manual_seed(1)
     with torch.no_grad():  # an update large enough to move every vector
         for m in wrapped.values():
             m.b.normal_(0.0, 0.02)
+    path = tmp_path / "encoder.npz"
+    fit_encoder.adapter_of(wrapped).save(path)
+    with torch.no_grad():  # the wrapper computes with exactly what was saved
+        for name, (a, b) in Adapter.load(path).layers.items():
+            wrapped[name].a.copy_(torch.from_numpy(a))
+            wrapped[name].b.copy_(torch.from_numpy(b))
     model.eval()
     texts = ["how quick does ivig kick in", "It begins working in one to five days."]
     with torch.no_grad():
         trained = model.encode(texts, normalize_embeddings=True)
-    path = tmp_path / "encoder.npz"
-    fit_encoder.adapter_of(wrapped).save(path)
     served = np.array(load_embeddings(adapter=path).embed_documents(texts))
     packaged = np.array(load_embeddings(adapter=NO_ADAPTER).embed_documents(texts))
     assert np.abs(trained - packaged).max() > 0.01  # the update matters
-    assert np.abs(served - trained).max() < 2e-3
+    assert np.abs(served - trained).max() < 1e-4
