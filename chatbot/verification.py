@@ -157,16 +157,16 @@ class Verifier:
                 if hits / len(clause.words) < t.clause_support or (
                         len(clause.words) >= 2 and hits < t.clause_min_supported):
                     return support, f"a clause the quote does not say: '{clause.text}'"
+            match = _aligned(clause, quoted)
             if len(phrases := _phrase_words(clause)) > 1:
                 # a list one item longer than the unit's may hide an outside claim
-                longer = t.added_phrase and len(phrases) > len(_phrase_words(
-                    _aligned(clause, quoted)))
+                longer = t.added_phrase and len(phrases) > len(_phrase_words(match))
                 for phrase in phrases:
                     hits = sum(_supported(w, unit_stems) for w in phrase)
                     if (len(phrase) >= 2 and hits / len(phrase) < t.phrase_support) or (
                             longer and hits < len(phrase)):
                         return support, f"a phrase the quote does not say: '{' '.join(phrase)}'"
-            reason = self._claims(clause, quoted, unit_stems)
+            reason = self._claims(clause, match, quoted, unit_stems)
             if reason:
                 return support, reason
             if t.negation_everywhere:
@@ -263,11 +263,12 @@ class Verifier:
         bare_in_unit = frozenset().union(*(c.bare_units for c in quoted))
         return min((u for c in said for u in c.bare_units & counted - bare_in_unit), default="")
 
-    def _claims(self, clause: Clause, quoted: tuple[Clause, ...], unit_stems) -> str:
-        """Polarity, strength, cause and direction of one clause against the unit's."""
+    def _claims(self, clause: Clause, match: Clause, quoted: tuple[Clause, ...],
+                unit_stems) -> str:
+        """Polarity, strength, cause and direction of one clause against the unit's (`match`:
+        the unit's clause it is aligned with)."""
         t = self.thresholds
         levels = self.words.quantifier_levels
-        match = _aligned(clause, quoted)
         if clause.negated != match.negated:
             return "negation differs from the quote"
         if clause.modal > match.modal:
