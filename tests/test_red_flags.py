@@ -56,6 +56,35 @@ def test_every_emergency_is_caught_and_few_questions_alarm(patterns, split, caps
     assert false_alarms <= 0.05
 
 
+# The clinical review's messages (tests/data/red_flags.md): written blind to the patterns, one
+# in four held out by position as above. The patterns were extended from the review's list and
+# the FIT messages; the holdout was read once, after (2026-11-27): recall 56% against 98.7% on
+# fit, a gap that says the patterns learned the fit messages' wording more than the red flags.
+# The bars sit at those figures so a change can only do better; raising holdout recall needs
+# new blind messages to judge it on, not these.
+CLINICAL = ROOT / "tests" / "data" / "emergency_messages_clinical.jsonl"
+CLINICAL_BARS = {"fit": (0.98, 0.09), "holdout": (0.56, 0.06)}  # (min recall, max alarms)
+
+
+@pytest.mark.parametrize("split", ["fit", "holdout"])
+def test_the_clinical_red_flags_are_caught(patterns, split, capsys):
+    rows = [json.loads(line) for line in CLINICAL.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    rows = [r for i, r in enumerate(rows) if ("holdout" if i % 4 == 3 else "fit") == split]
+    missed = [r["flag"] for r in rows if r["emergency"] and not is_emergency(r["text"], patterns)]
+    alarms = [r["flag"] for r in rows
+              if not r["emergency"] and is_emergency(r["text"], patterns)]
+    emergencies = sum(r["emergency"] for r in rows)
+    recall = 1 - len(missed) / emergencies
+    false_alarms = len(alarms) / (len(rows) - emergencies)
+    with capsys.disabled():
+        print(f"\nclinical {split}: recall {recall:.1%} ({emergencies - len(missed)}/"
+              f"{emergencies}), false alarms {false_alarms:.1%}; missed {sorted(missed)}")
+    min_recall, max_alarms = CLINICAL_BARS[split]
+    assert recall >= min_recall
+    assert false_alarms <= max_alarms
+
+
 def test_every_emergency_is_escalated_through_screening(patterns):
     for _, text, want in labelled():
         if want:
