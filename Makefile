@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup ingest run ask test lint browser evals library accept fit faithfulness fit-verifier bench load
+.PHONY: help setup ingest run ask test lint browser evals library accept fit fit-urgency faithfulness fit-verifier bench load
 
 help:
 	@echo "make run     set up .venv, ingest the corpus, serve the chat on http://127.0.0.1:7860"
@@ -13,7 +13,8 @@ help:
 	@echo "make evals   run the answer-quality cases; report in evals/runs/<time>/report.html"
 	@echo "make library  the library evals: fit and holdout figures on the team-written articles"
 	@echo "make accept CASE=id WHY='...'   make the newest run's answer that case's expectation"
-	@echo "make fit     refit the encoder adapter and the answerer on the library's fit cases (~15 min)"
+	@echo "make fit     refit the encoder adapter, the answerer (~15 min) and the second-line emergency check"
+	@echo "make fit-urgency  refit only the second-line emergency check (chatbot/data/urgency.npz)"
 	@echo "make faithfulness  the LLM verifier on the labelled faithfulness set, per kind"
 	@echo "make fit-verifier  refit the verifier on its fit items (chatbot/data/verifier.json)"
 	@echo "make bench   speed and memory at library scale against their floors (~15 min; not in make test)"
@@ -61,6 +62,10 @@ accept: setup
 
 fit: setup
 	$(PY) -m evals fit
+	$(PY) -m evals fit-urgency
+
+fit-urgency: setup
+	$(PY) -m evals fit-urgency
 
 faithfulness: setup
 	$(PY) -m evals faithfulness

@@ -63,12 +63,15 @@ class Chatbot:
 
 
 def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=None,
-                 models=None) -> Chatbot:
+                 models=None, urgency: bool = True) -> Chatbot:
     """Build the chatbot from an existing index; raises IndexNotFoundError if there is none.
 
     With an LLM answerer configured, `chat_model` may be given (tests pass fakes); otherwise it
     is built from the settings. `embeddings` lets a caller share a model it already loaded;
     `models` replaces the fitted answerer models (the fitting script passes its own).
+    `urgency`: the second-line emergency check (chatbot/urgency.py) reads each message before
+    it is answered, when the encoder is the one it was fitted for (a stand-in model in fast
+    tests, or another adapter, gets none, logged as an error). The fitting script turns it off.
     """
     settings = settings or Settings.from_env()
     from chatbot.answering import ExtractiveAnswerer
@@ -103,8 +106,22 @@ def load_chatbot(settings: Settings | None = None, chat_model=None, embeddings=N
         answerer = VerifiedLLMAnswerer(chat_model or build_chat_model(settings), extractive,
                                        settings)
     chain = build_chain(answerer, SafetyPatterns.load(), messages,
-                        settings.max_question_chars)
+                        settings.max_question_chars, _urgency(embeddings) if urgency else None)
     articles = [ArticleInfo(c.article_id, c.article_title, c.publisher, c.medical_reviewer,
                             c.date_posted) for c in retriever.chunks.article_heads()]
     return Chatbot(chain, messages, tuple(sorted(articles, key=lambda a: a.title)),
                    settings, embeddings, extractive, (english,))
+
+
+def _urgency(embeddings):
+    """The second-line emergency check over these embeddings; None for a stand-in encoder."""
+    from chatbot.embedding import encoder_fingerprint
+    from chatbot.urgency import UrgencyCheck, UrgencyModel
+
+    encoder, model = encoder_fingerprint(embeddings), UrgencyModel.load()
+    if model.encoder != encoder:  # a stand-in, or another adapter than the committed one
+        log.error("No second-line emergency check: it was fitted for encoder %s, the app "
+                  "embeds with %s (run `make fit`: it refits both).", model.encoder,
+                  encoder or "an unnamed stand-in")
+        return None
+    return UrgencyCheck(model, embeddings.embed_query, encoder)

@@ -10,7 +10,7 @@ from chatbot.answer import Answer
 from chatbot.conversation import turn_for
 from chatbot.messages import Messages
 from chatbot.request import AskRequest
-from chatbot.safety import SafetyPatterns
+from chatbot.safety import EMERGENCY, SafetyPatterns, Screening
 from chatbot.screening import safety_answer, screen_request
 from chatbot.unavailable import failure_reason, unavailable_answer
 
@@ -18,11 +18,13 @@ log = logging.getLogger(__name__)
 
 
 def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
-                max_chars: int) -> Runnable:
+                max_chars: int, urgency=None) -> Runnable:
     """{"question": str, "history": list} -> Answer.
 
     `answerer` has `answer(turn) -> Answer`: the ExtractiveAnswerer, or the
-    VerifiedLLMAnswerer wrapped around it.
+    VerifiedLLMAnswerer wrapped around it. `urgency` (chatbot/urgency.py), when given, reads
+    the message once more before any answer: one that reads like an emergency the red-flag
+    patterns missed gets the emergency reply.
     """
 
     def screened(inputs: dict) -> dict:
@@ -33,8 +35,12 @@ def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
         return safety_answer(inputs["screening"], messages, max_chars)
 
     def grounded(inputs: dict) -> Answer:
-        turn = turn_for(inputs["screening"].question, inputs.get("history"))
+        question = inputs["screening"].question
+        turn = turn_for(question, inputs.get("history"))
         try:
+            if urgency is not None and urgency.urgent(question):
+                log.info("Second-line emergency check: escalated")
+                return safety_answer(Screening(question, EMERGENCY), messages, max_chars)
             return answerer.answer(turn)
         except Exception as err:  # the index, Chroma or a server failed: our side, politely
             log.exception("Answering failed")

@@ -1,5 +1,5 @@
-"""`python -m evals run` · `library` · `faithfulness` · `fit-verifier` · `compare OLD NEW` ·
-`accept CASE_ID` · `from-feedback`.
+"""`python -m evals run` · `library` · `faithfulness` · `fit-verifier` · `fit-urgency` ·
+`compare OLD NEW` · `accept CASE_ID` · `from-feedback`.
 
 Runs the cases in evals/cases.jsonl through exactly what the chat window calls.
 Exit codes: 0 at or above the bar, 1 below it (a regression or a figure under its minimum;
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                        "faithfulness-<time>)")
     commands.add_parser("fit-verifier", help="fit the verifier's thresholds on the fit items "
                         "and write chatbot/data/verifier.json")
+    commands.add_parser("fit-urgency", help="fit the second-line emergency check on the "
+                        "labelled messages and write chatbot/data/urgency.json")
     cmp = commands.add_parser("compare", help="list regressions and improvements")
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     return {"run": _run, "library": _library, "fit": _fit, "compare": _compare,
             "faithfulness": _faithfulness, "fit-verifier": _fit_verifier,
+            "fit-urgency": _fit_urgency,
             "from-feedback": _from_feedback, "accept": accept.main}[args.command](args)
 
 
@@ -205,7 +208,8 @@ def _fit(args) -> int:
                                                       settings.torch_threads, adapter))
         lib = stack.enter_context(library_run.library_index(embeddings, settings,
                                                             split.holdout_articles))
-        return load_chatbot(lib, embeddings=embeddings, models=fit.untrained()).answerer
+        return load_chatbot(lib, embeddings=embeddings, models=fit.untrained(),
+                            urgency=False).answerer
 
     with contextlib.ExitStack() as stack:
         packaged = answerer(NO_ADAPTER, stack)
@@ -285,6 +289,21 @@ def _fit_verifier(args) -> int:
     result = fit_verifier.run(load_library_articles())
     print(json.dumps({"thresholds": result["thresholds"],
                       **{k: v for k, v in result["meta"].items() if k != "steps"}}, indent=1))
+    return 0
+
+
+def _fit_urgency(args) -> int:
+    import json
+
+    from chatbot.embedding import load_embeddings
+    from evals import fit_urgency, library_run
+
+    settings = Settings.from_env()
+    articles = library_run.load_library_articles()
+    model = fit_urgency.run(load_embeddings(settings.embedding_model_path,
+                                            settings.torch_threads),
+                            library_run.load_library_cases(articles), load_cases())
+    print(json.dumps({"encoder": model.encoder, **model.meta}, indent=1))
     return 0
 
 

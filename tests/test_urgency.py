@@ -1,0 +1,137 @@
+"""The second-line emergency check: unit tests on literal vectors, the chain's use of it, and
+the committed model judged on the clinical messages it was never fitted on."""
+
+import json
+
+import numpy as np
+import pytest
+
+from chatbot.answer import ESCALATED
+from chatbot.chain import build_chain
+from chatbot.messages import Messages
+from chatbot.safety import SafetyPatterns, is_emergency, screen
+from chatbot.urgency import DEFAULT_URGENCY, UrgencyCheck, UrgencyModel, message_text
+from evals import fit_urgency
+
+from .conftest import ROOT
+
+
+def _model(threshold=0.5, near=0.5) -> UrgencyModel:
+    # p = sigmoid(4 * x0 - 2): urgent along the first axis; the only fitted emergency is e0
+    return UrgencyModel(np.array([4.0, 0.0, 0.0], dtype=np.float32), -2.0, threshold, near,
+                        np.array([[1.0, 0.0, 0.0]], dtype=np.float32), "enc", {})
+
+
+def test_urgent_needs_both_the_probability_and_nearness_to_a_fitted_emergency():
+    model = _model()
+    assert model.urgent([1.0, 0.0, 0.0])  # p = 0.88, similarity 1
+    assert not model.urgent([0.0, 1.0, 0.0])  # p = 0.12
+    # the probability alone would say urgent; it is unlike any emergency fitted on
+    far = _model(near=0.9)
+    assert far.probability([0.8, 0.6, 0.0]) > 0.5 and not far.urgent([0.8, 0.6, 0.0])
+    assert _model(near=0.8).urgent([0.8, 0.6, 0.0])
+
+
+def test_the_model_file_round_trips(tmp_path):
+    path = tmp_path / "urgency.npz"
+    _model(threshold=0.7, near=0.55).save(path)
+    loaded = UrgencyModel.load(path)
+    assert (loaded.threshold, loaded.near, loaded.encoder) == (0.7, 0.55, "enc")
+    assert loaded.probability([1.0, 0.0, 0.0]) == pytest.approx(_model().probability([1, 0, 0]))
+
+
+def test_a_check_for_another_encoder_is_refused():
+    with pytest.raises(ValueError, match="make fit"):
+        UrgencyCheck(_model(), lambda text: [1.0, 0.0, 0.0], "another-encoder")
+
+
+class _Answerer:
+    def __init__(self):
+        self.asked = []
+
+    def answer(self, turn):
+        self.asked.append(turn.question)
+        raise AssertionError("an urgent message must not be answered")
+
+
+def test_the_chain_escalates_what_the_check_flags_before_any_answer():
+    seen = []
+
+    def embed(text):
+        seen.append(text)
+        return [1.0, 0.0, 0.0] if "marker" in text else [0.0, 1.0, 0.0]  # a stand-in model
+
+    answerer = _Answerer()
+    chain = build_chain(answerer, SafetyPatterns.load(), Messages.load(), 1000,
+                        UrgencyCheck(_model(), embed, "enc"))
+    answer = chain.invoke({"question": "Is the MARKER word normal?", "history": []})
+    assert answer.status == ESCALATED and answer.reason == "emergency"
+    assert answer.answer == Messages.load().emergency and answer.disclaimer
+    assert answerer.asked == [] and seen == [message_text("Is the MARKER word normal?")]
+
+
+def test_fitting_picks_the_most_recall_within_the_false_alarm_caps():
+    rng = np.random.default_rng(0)
+    centre = np.eye(8)
+    x, y, sources = [], [], []
+    for label, axis, source, n in ((True, 0, "messages", 40), (False, 1, "messages", 40),
+                                   (False, 2, "library", 40), (False, 3, "product", 20)):
+        points = centre[axis] + 0.1 * rng.standard_normal((n, 8))
+        x += list(points / np.linalg.norm(points, axis=1, keepdims=True))
+        y += [label] * n
+        sources += [source] * n
+    chosen, trace = fit_urgency.choose(np.array(x), np.array(y), np.array(sources))
+    assert next(t for t in trace if all(t[k] == v for k, v in chosen.items()))["recall"] == 1.0
+    assert all(t["ok"] for t in trace if all(t[k] == v for k, v in chosen.items()))
+    # separable data: every setting catches all; ties go to the strictest one
+    assert chosen["threshold"] == max(fit_urgency.THRESHOLDS)
+    assert chosen["near"] == max(fit_urgency.NEAR)
+
+
+@pytest.fixture(scope="module")
+def check(embeddings):
+    from chatbot.embedding import encoder_fingerprint
+
+    return UrgencyCheck(UrgencyModel.load(), embeddings.embed_query,
+                        encoder_fingerprint(embeddings))
+
+
+def test_the_committed_check_reads_the_committed_encoder(embeddings):
+    from chatbot.embedding import encoder_fingerprint
+
+    assert UrgencyModel.load(DEFAULT_URGENCY).encoder == encoder_fingerprint(embeddings)
+
+
+# Judged on tests/data/emergency_messages_clinical2.jsonl: 320 messages written blind by a
+# helper session after the patterns and the check were built, never fitted on; read once
+# (2026-11-27). Patterns alone: 55.6% of its 160 emergencies, 6.9% false alarms on its 160
+# near misses (before the clinical review: 21.9%, 3.8%); with the check: 81.9%, 11.2%. The bars
+# sit at those figures: a change may only do better. A new judge set is needed to claim more.
+JUDGE_BARS = {"patterns": (0.55, 0.07), "patterns and check": (0.81, 0.12)}
+
+
+def test_the_check_catches_emergencies_the_patterns_miss(check, capsys):
+    rows = [json.loads(line) for line in fit_urgency.JUDGED_ON.read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    patterns = SafetyPatterns.load()
+    flagged = {"patterns": [], "patterns and check": []}
+    for row in rows:
+        first = is_emergency(row["text"], patterns)
+        screening = screen(row["text"], patterns, 1000)  # what reaches an answering worker
+        second = screening.stop is None and check.urgent(screening.question)
+        flagged["patterns"].append(first)
+        flagged["patterns and check"].append(first or second)
+    emergencies = sum(r["emergency"] for r in rows)
+    for name, got in flagged.items():
+        recall = sum(g for g, r in zip(got, rows, strict=True) if r["emergency"]) / emergencies
+        alarms = sum(g for g, r in zip(got, rows, strict=True) if not r["emergency"]) / (
+            len(rows) - emergencies)
+        with capsys.disabled():
+            print(f"\n{name}: {recall:.1%} of emergencies, {alarms:.1%} false alarms")
+        min_recall, max_alarms = JUDGE_BARS[name]
+        assert recall >= min_recall and alarms <= max_alarms, name
+
+
+def test_the_judge_set_is_not_trained_on():
+    assert fit_urgency.JUDGED_ON not in fit_urgency.TRAINING_SETS
+    assert fit_urgency.JUDGED_ON == ROOT / "tests" / "data" / "emergency_messages_clinical2.jsonl"
