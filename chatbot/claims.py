@@ -55,6 +55,7 @@ class ClaimWords:
     causal: frozenset[tuple[str, ...]]
     directions: dict[tuple[str, ...], tuple[str, int]]
     bounds: dict[tuple[str, ...], int]  # "more than" (0) / "less than" (1) before a number
+    bounds_after: dict[tuple[str, ...], int]  # "or more" (0) / "or less" (1) after one
     plain: frozenset[tuple[str, ...]]  # "will": a plain statement about the verb after it
     specific: dict[str, str]  # word -> its kind (body part, time unit, unit, people)
     persons: dict[str, str]  # pronoun -> its person ("your" -> "you")
@@ -94,8 +95,8 @@ def _load(path: str) -> ClaimWords:
     directions = {phrase_key(p): (dimension, side)
                   for dimension, sides in data["direction"].items()
                   for side, phrases in enumerate(sides) for p in phrases}
-    bounds = {phrase_key(p): side for side, phrases in enumerate(data["bound"]["words"])
-              for p in phrases}
+    bounds, bounds_after = ({phrase_key(p): side for side, phrases in enumerate(data["bound"][key])
+                             for p in phrases} for key in ("words", "after"))
     specific = {w: kind for kind, text in data["specific"].items() for w in text.split()}
     not_claims = [*data["approximate"]["words"], *data["neutral"]["words"]]
     return ClaimWords(frozenset(phrase_key(p) for p in not_claims),
@@ -105,7 +106,7 @@ def _load(path: str) -> ClaimWords:
                       modals, m_levels,
                       frozenset(phrase_key(p) for p in data["negation"]["words"]),
                       frozenset(phrase_key(p) for p in data["causal"]["words"]),
-                      directions, bounds,
+                      directions, bounds, bounds_after,
                       frozenset(phrase_key(p) for p in data["modal"]["plain"]["words"]),
                       specific,
                       {w: person for person, ws in data["persons"].items() for w in ws})
@@ -210,6 +211,15 @@ def _phrases(words: list[str], table, blocked: frozenset[int] = frozenset(), lon
     return found, taken - blocked
 
 
+def _after_number(words: list[str], start: int, cw: ClaimWords) -> bool:
+    """Does position `start` follow a number, or a number and one or two unit words?"""
+    before = words[max(0, start - 3):start]
+    while before and (before[-1] in cw.units or stem(before[-1]) in cw.unit_stems
+                      or before[-1] in ("a", "per", "each")):
+        before.pop()
+    return bool(before) and number_value(before[-1]) is not None
+
+
 def _negative_prefix(word: str) -> bool:
     """'untreated', 'unsafe', 'nonsmoker': a negation written into the word."""
     for prefix in ("un", "non"):
@@ -224,6 +234,9 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     bounds = [(start, size, side) for start, size, side in _phrases(words, cw.bounds)[0]
               if start + size < len(words) and (number_value(words[start + size]) is not None
                                                 or words[start + size] in ("a", "an"))]
+    # ... or after one, or after a number and its unit ("20 mg or more")
+    bounds += [(start, size, side) for start, size, side in _phrases(words, cw.bounds_after)[0]
+               if _after_number(words, start, cw)]
     b_taken = {i for start, size, _ in bounds for i in range(start, start + size)}
     # a quantifier and an approximate word read together, longest first: "almost all" is a
     # quantifier of its own, "about" alone only says a number is approximate

@@ -347,3 +347,33 @@ def test_readings_that_still_pass():
 def test_found_in_review(sentence, quote):
     for verifier in (Verifier(), with_checks()):
         assert not check(verifier, sentence, quote).ok
+
+
+def test_a_bound_after_a_number_is_read():
+    cw = ClaimWords.load()
+    assert clauses("the wait is six months or more", cw)[0].directions == {("bound", 0)}
+    assert clauses("20 mg or less a day", cw)[0].directions == {("bound", 1)}
+    assert clauses("people aged 65 or older", cw)[0].directions == {("bound", 0)}
+    assert not clauses("you can eat more or less anything", cw)[0].directions & {
+        ("bound", 0), ("bound", 1)}  # no number before it: not a bound
+
+
+@pytest.mark.parametrize(("sentence", "quote", "why"), [
+    ("Doctors treat 20 milligrams or less of prednisone a day as a high dose.",
+     "Doctors treat 20 milligrams or more of prednisone a day as a high dose.", "direction"),
+    ("People without a spleen have a higher risk of clots.",
+     "People without a spleen seem to have a higher risk of clots.", "surer"),
+    ("Your first prescription will be for prednisone.",
+     "There is a good chance your first prescription will be for prednisone.", "surer"),
+    ("Infections set off hemolysis, which is what makes AIHA harder to control.",
+     "Infections set off hemolysis and make AIHA harder to control.", "causal"),
+])
+def test_b8_fit_batch_readings(sentence, quote, why):
+    verdict = Verifier(Thresholds()).verify(sentence, Evidence(quote, LIBRARY, NAMES))
+    assert not verdict.ok and why in verdict.reason, verdict.reason
+
+
+def test_the_same_sentences_pass_with_their_own_wording():
+    for quote in ("Doctors treat 20 milligrams or more of prednisone a day as a high dose.",
+                  "People without a spleen seem to have a higher risk of clots."):
+        assert Verifier(Thresholds()).verify(quote, Evidence(quote, LIBRARY, NAMES)).ok
