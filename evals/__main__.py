@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("fit-verifier", help="fit the verifier's thresholds on the fit items "
                         "and write chatbot/data/verifier.json")
     commands.add_parser("fit-urgency", help="fit the second-line emergency check on the "
-                        "labelled messages and write chatbot/data/urgency.json")
+                        "labelled messages and write chatbot/data/urgency.npz")
     cmp = commands.add_parser("compare", help="list regressions and improvements")
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)

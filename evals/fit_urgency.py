@@ -49,8 +49,8 @@ class Row:
 
 def labelled_messages(path: Path) -> list[Row]:
     return [Row(r["text"], bool(r["emergency"]), "messages")
-            for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())
-            if r]
+            for r in map(json.loads, filter(str.strip, path.read_text(
+                encoding="utf-8").splitlines()))]
 
 
 def training_rows(library_cases, product_cases) -> list[Row]:

@@ -56,14 +56,16 @@ def test_every_emergency_is_caught_and_few_questions_alarm(patterns, split, caps
     assert false_alarms <= 0.05
 
 
-# The clinical review's messages (tests/data/red_flags.md): written blind to the patterns, one
-# in four held out by position as above. The patterns were extended from the review's list and
-# the FIT messages; the holdout was read once, after (2026-11-27): recall 56% against 98.7% on
-# fit, a gap that says the patterns learned the fit messages' wording more than the red flags.
-# The bars sit at those figures so a change can only do better; raising holdout recall needs
-# new blind messages to judge it on, not these.
+# The messages written with the red-flag list (tests/data/red_flags.md, drafted from clinical
+# guidance, not yet reviewed by a clinician): blind to the patterns, one in four held out by
+# position as above. The patterns were extended from the list and the FIT messages; the holdout
+# was read once after (2026-11-27: 28 of 50 caught against 148 of 150 on fit, a gap that says
+# the patterns learned the fit messages' wording more than the red flags), and again after a
+# review made them stricter on ordinary chat (27 of 50; fit 147 of 150). The bars are those
+# counts, so a change can only do better; raising holdout recall needs new blind messages to
+# judge it on, not these.
 CLINICAL = ROOT / "tests" / "data" / "emergency_messages_clinical.jsonl"
-CLINICAL_BARS = {"fit": (0.98, 0.09), "holdout": (0.56, 0.06)}  # (min recall, max alarms)
+CLINICAL_BARS = {"fit": (147, 10), "holdout": (27, 3)}  # (least caught, most false alarms)
 
 
 @pytest.mark.parametrize("split", ["fit", "holdout"])
@@ -75,14 +77,12 @@ def test_the_clinical_red_flags_are_caught(patterns, split, capsys):
     alarms = [r["flag"] for r in rows
               if not r["emergency"] and is_emergency(r["text"], patterns)]
     emergencies = sum(r["emergency"] for r in rows)
-    recall = 1 - len(missed) / emergencies
-    false_alarms = len(alarms) / (len(rows) - emergencies)
     with capsys.disabled():
-        print(f"\nclinical {split}: recall {recall:.1%} ({emergencies - len(missed)}/"
-              f"{emergencies}), false alarms {false_alarms:.1%}; missed {sorted(missed)}")
-    min_recall, max_alarms = CLINICAL_BARS[split]
-    assert recall >= min_recall
-    assert false_alarms <= max_alarms
+        print(f"\nclinical {split}: {emergencies - len(missed)} of {emergencies} caught, "
+              f"{len(alarms)} of {len(rows) - emergencies} false alarms; missed {sorted(missed)}")
+    least_caught, most_alarms = CLINICAL_BARS[split]
+    assert emergencies - len(missed) >= least_caught
+    assert len(alarms) <= most_alarms
 
 
 def test_every_emergency_is_escalated_through_screening(patterns):
@@ -153,3 +153,60 @@ def test_screening_reads_whole_any_message_a_request_can_carry_and_no_more(patte
     # the work is bounded by the cap (how long it takes is measured by `make load`)
     past_the_cap = "word " * (MAX_SCREENED_CHARS // 5) + "I can't breathe"
     assert screen(past_the_cap, patterns, 1000).stop == TOO_LONG
+
+
+# Ordinary chat that the first version of the clinical patterns escalated (found by a review):
+# each must stay an ordinary message.
+@pytest.mark.parametrize("message", [
+    "I have weekly blood tests, is that normal?",
+    "My hemoglobin is not responding to prednisone",
+    "I do not speak English well, sorry. What is hemolysis?",
+    "My haematologist won't answer my emails",
+    "Is a blood transfusion only a temporary fix?",
+    "My dose was temporarily increased to 40 mg",
+    "They told me to take my temperature 30 minutes after the infusion",
+    "I got 35.9 on the ear thermometer, is that ok?",
+    "I was given pulse methylpred 250 mg for three days",
+    "Is it ok to soak in the bath with my PICC dressing on?",
+    "My gums still bleed a bit when I brush",
+    "I cut myself shaving this morning, will it take longer to heal on prednisone?",
+    "I hurt myself at the gym last week",
+    "I want to take my life back from AIHA",
+    "I took 10 tablets of prednisolone this morning as prescribed",
+    "I had too much coffee today",
+    "I ate breakfast before my tablets",
+    "I swallowed my prednisone tablets with water",
+    "I'm a bit paranoid about infections",
+    "I keep hearing things about rituximab and PML",
+    "I haven't slept for 2 nights since starting prednisone",
+    "Should I wake her up to give it?",
+    "now I'm confused, which one is it?",
+    "My hair is going grey on steroids",
+    "My fingers turn bluish in the cold and warm up again",
+    "I have a cold sore on my lip",
+    "I have a blister on my heel from new shoes",
+    "The skin on my hands is dry and peeling",
+    "I doubled up my dose by mistake yesterday, do I skip today?",
+    "My splenectomy is planned next month, can I still get the flu jab if I have a fever?",
+    "Can IVIG make you feel faint?",
+    "Does rituximab make people feel dizzy during the drip?",
+    "Does IVIG cause chest pain? Asking because my friend's husband is on it",
+    "She fainted last year. She's fine now.",
+])
+def test_ordinary_chat_is_not_an_emergency(patterns, message):
+    assert not is_emergency(message, patterns)
+
+
+# ...and emergencies that the first version's "it is over" cues hid, or that it missed.
+@pytest.mark.parametrize("message", [
+    "worst headache of my life came on all at once",
+    "throat closing up all at once after the infusion",
+    "I get IVIG once a month and I've been vomiting blood for 2 days",
+    "I was fine after my IVIG yesterday but I've been vomiting blood",
+    "I want to die",
+    "I wish I was dead",
+    "I'm going to take all my pills tonight",
+    "I can't go on anymore",
+])
+def test_emergencies_the_first_version_hid(patterns, message):
+    assert is_emergency(message, patterns)
