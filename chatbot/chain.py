@@ -10,7 +10,7 @@ from chatbot.answer import Answer
 from chatbot.conversation import turn_for
 from chatbot.messages import Messages
 from chatbot.request import AskRequest
-from chatbot.safety import EMERGENCY, SafetyPatterns, Screening
+from chatbot.safety import EMERGENCY, PERSONAL_ADVICE, SafetyPatterns, Screening
 from chatbot.screening import safety_answer, screen_request
 from chatbot.unavailable import failure_reason, unavailable_answer
 
@@ -23,8 +23,8 @@ def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
 
     `answerer` has `answer(turn) -> Answer`: the ExtractiveAnswerer, or the
     VerifiedLLMAnswerer wrapped around it. `urgency` (chatbot/urgency.py), when given, reads
-    the message once more before any answer: one that reads like an emergency the red-flag
-    patterns missed gets the emergency reply.
+    the message once more before any answer, or before the personal-advice reply: one that
+    reads like an emergency the red-flag patterns missed gets the emergency reply.
     """
 
     def screened(inputs: dict) -> dict:
@@ -32,7 +32,12 @@ def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
         return {**inputs, "screening": screen_request(request, patterns, max_chars)}
 
     def stop(inputs: dict) -> Answer:
-        return safety_answer(inputs["screening"], messages, max_chars)
+        screening = inputs["screening"]
+        if screening.stop == PERSONAL_ADVICE and urgency is not None \
+                and urgency.urgent(screening.question):  # "...should I go to the hospital?"
+            log.info("Second-line emergency check: escalated a personal question")
+            screening = Screening(screening.question, EMERGENCY)
+        return safety_answer(screening, messages, max_chars)
 
     def grounded(inputs: dict) -> Answer:
         question = inputs["screening"].question

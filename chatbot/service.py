@@ -15,10 +15,10 @@ import os
 import threading
 from dataclasses import replace
 
-from chatbot.answer import ESCALATED, Answer
+from chatbot.answer import ESCALATED, UNAVAILABLE, Answer
 from chatbot.messages import Messages
 from chatbot.request import read_request
-from chatbot.safety import SafetyPatterns
+from chatbot.safety import PERSONAL_ADVICE, SafetyPatterns
 from chatbot.screening import screened_answer
 from chatbot.settings import Settings
 from chatbot.unavailable import BUSY, unavailable_answer
@@ -60,9 +60,19 @@ class ChatService:
             if len(request.question) > s.max_question_chars:
                 return self._long_message(request)
             fixed = screened_answer(request, self.patterns, self.messages, s.max_question_chars)
-            if fixed is not None:
+            if fixed is not None and fixed.reason != PERSONAL_ADVICE:
                 return fixed
-            return self.answerer.ask(request.question, list(request.history))
+            # a personal question goes on to where the model is too: "...should I go to the
+            # hospital?" may be an emergency the patterns missed (the second-line check reads
+            # it there); when that side cannot answer, the personal-advice reply stands
+            try:
+                answer = self.answerer.ask(request.question, list(request.history))
+            except Exception:
+                if fixed is None:
+                    raise
+                log.exception("Answering failed; the personal-advice reply stands")
+                return fixed
+            return fixed if fixed is not None and answer.status == UNAVAILABLE else answer
         except Exception:
             log.exception("Answering failed")
             return unavailable_answer(self.messages, request.question)

@@ -466,3 +466,17 @@ def test_the_app_listens_after_the_first_worker_loads_and_the_others_follow():
         slow.join()
     finally:
         workers.close()
+
+
+def test_a_personal_question_goes_on_to_the_answerer_and_its_reply_stands_without_it():
+    answerer = StuckAnswerer()
+    answer = ChatService(answerer, Settings()).ask("Should I stop my prednisone?")
+    assert answer.reason == "personal_advice"
+    assert [q for q, _ in answerer.asked] == ["Should I stop my prednisone?"]  # checked there
+
+    class Down(StuckAnswerer):
+        def ask(self, question, history):
+            raise RuntimeError("the workers are down")
+
+    answer = ChatService(Down(), Settings()).ask("Should I stop my prednisone?")
+    assert answer.reason == "personal_advice" and answer.disclaimer
