@@ -17,6 +17,7 @@ setting (higher threshold, then nearer). Deterministic (fixed folds, lbfgs).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass
@@ -60,6 +61,15 @@ def training_rows(library_cases, product_cases) -> list[Row]:
     for case in product_cases:
         rows.append(Row(case.question, case.expected_status == "escalated", "product"))
     return rows
+
+
+def training_digest(rows: list[Row]) -> str:
+    """What the model was fitted on, as one hash: a test compares it with today's rows, so an
+    edited training set cannot go unnoticed until the next `make fit`."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row.source}\t{int(row.emergency)}\t{message_text(row.text)}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def _out_of_fold(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +125,7 @@ def run(embeddings, library_cases, product_cases, out: Path = DEFAULT_URGENCY) -
         fitted.coef_[0].astype(np.float32), float(fitted.intercept_[0]), chosen["threshold"],
         chosen["near"], x[y].astype(np.float32), encoder_fingerprint(embeddings),
         {"written_by": "python -m evals fit-urgency (evals/fit_urgency.py); do not edit",
-         "rows": len(rows), "emergencies": int(y.sum()),
+         "rows": len(rows), "emergencies": int(y.sum()), "training": training_digest(rows),
          "by_source": {s: int((sources == s).sum()) for s in MAX_ALARMS},
          "chosen": chosen, "out_of_fold": figures,
          "rule": "most emergencies caught out of fold with false alarms within "

@@ -188,3 +188,12 @@ def test_a_personal_question_that_reads_urgent_is_escalated_not_refused():
     assert urgent.status == ESCALATED and urgent.reason == "emergency"
     personal = chain.invoke({"question": "Should I stop my prednisone?", "history": []})
     assert personal.reason == "personal_advice"
+
+
+def test_the_committed_check_was_fitted_on_todays_training_rows():
+    from evals.cases import load_cases
+    from evals.library_run import load_library_articles, load_library_cases
+
+    rows = fit_urgency.training_rows(load_library_cases(load_library_articles()), load_cases())
+    assert UrgencyModel.load().meta["training"] == fit_urgency.training_digest(rows), \
+        "a training set changed since the check was fitted: run `make fit-urgency`"
