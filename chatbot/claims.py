@@ -212,12 +212,16 @@ def _phrases(words: list[str], table, blocked: frozenset[int] = frozenset(), lon
 
 
 def _after_number(words: list[str], start: int, cw: ClaimWords) -> bool:
-    """Does position `start` follow a number, or a number and one or two unit words?"""
-    before = words[max(0, start - 3):start]
-    while before and (before[-1] in cw.units or stem(before[-1]) in cw.unit_stems
-                      or before[-1] in ("a", "per", "each")):
-        before.pop()
-    return bool(before) and number_value(before[-1]) is not None
+    """Does position `start` close a quantity: a number, then at most five unit words and
+    "a" / "per" / "each" ("20 mg a day or more"), or "a" and a unit ("a week or longer")?"""
+    j = start - 1
+    while j >= 0 and start - j <= 5 and (words[j] in cw.units or stem(words[j]) in cw.unit_stems
+                                         or words[j] in ("a", "an", "per", "each")):
+        if words[j] in ("a", "an") and j + 1 < start and (
+                words[j + 1] in cw.units or stem(words[j + 1]) in cw.unit_stems):
+            return True
+        j -= 1
+    return j >= 0 and number_value(words[j]) is not None
 
 
 def _negative_prefix(word: str) -> bool:
@@ -234,8 +238,10 @@ def _read(words: list[str], cw: ClaimWords) -> tuple[Clause, bool]:
     bounds = [(start, size, side) for start, size, side in _phrases(words, cw.bounds)[0]
               if start + size < len(words) and (number_value(words[start + size]) is not None
                                                 or words[start + size] in ("a", "an"))]
+    before = frozenset(i for start, size, _ in bounds for i in range(start, start + size))
     # ... or after one, or after a number and its unit ("20 mg or more")
-    bounds += [(start, size, side) for start, size, side in _phrases(words, cw.bounds_after)[0]
+    bounds += [(start, size, side)
+               for start, size, side in _phrases(words, cw.bounds_after, before)[0]
                if _after_number(words, start, cw)]
     b_taken = {i for start, size, _ in bounds for i in range(start, start + size)}
     # a quantifier and an approximate word read together, longest first: "almost all" is a

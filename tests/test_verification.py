@@ -354,8 +354,11 @@ def test_a_bound_after_a_number_is_read():
     assert clauses("the wait is six months or more", cw)[0].directions == {("bound", 0)}
     assert clauses("20 mg or less a day", cw)[0].directions == {("bound", 1)}
     assert clauses("people aged 65 or older", cw)[0].directions == {("bound", 0)}
-    assert not clauses("you can eat more or less anything", cw)[0].directions & {
-        ("bound", 0), ("bound", 1)}  # no number before it: not a bound
+    assert clauses("you can eat more or less anything", cw)[0].directions == frozenset()
+    assert clauses("20 mg a day or more", cw)[0].directions == {("bound", 0)}
+    assert clauses("for a week or longer", cw)[0].directions == {("bound", 0)}
+    # a bound before the number is read first: "and up to 6" is not "and up"
+    assert clauses("2 tablets and up to 6", cw)[0].directions == {("bound", 1)}
 
 
 @pytest.mark.parametrize(("sentence", "quote", "why"), [
@@ -377,3 +380,25 @@ def test_the_same_sentences_pass_with_their_own_wording():
     for quote in ("Doctors treat 20 milligrams or more of prednisone a day as a high dose.",
                   "People without a spleen seem to have a higher risk of clots."):
         assert Verifier(Thresholds()).verify(quote, Evidence(quote, LIBRARY, NAMES)).ok
+
+
+@pytest.mark.parametrize(("sentence", "quote"), [
+    # found in review: phrases that read as a link or a hedge where they claim none
+    ("The blood is collected so it goes to a lab.",
+     "The blood is collected, which then goes to a lab."),
+    ("This happens during a transfusion because of the blood.",
+     "This is what happens during a transfusion of blood."),
+    ("Rest is advised because you lose blood.",
+     "Rest is advised, which makes sense as you lose blood."),
+    ("You can take more than 2 tablets and up to 6 tablets a day.",
+     "You can take 2 tablets and up to 6 tablets a day."),
+    ("Symptoms probably get worse.", "Symptoms may seem to get worse."),
+])
+def test_b8_readings_found_in_review(sentence, quote):
+    assert not Verifier(Thresholds()).verify(sentence, Evidence(quote, LIBRARY, NAMES)).ok
+
+
+def test_a_bound_after_a_unit_vouches_for_at_least():
+    verdict = Verifier(Thresholds()).verify("Take at least 20 mg a day.",
+                                            Evidence("Take 20 mg a day or more.", LIBRARY, NAMES))
+    assert verdict.ok, verdict.reason
