@@ -33,10 +33,13 @@ def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
 
     def stop(inputs: dict) -> Answer:
         screening = inputs["screening"]
-        if screening.stop == PERSONAL_ADVICE and urgency is not None \
-                and urgency.urgent(screening.question):  # "...should I go to the hospital?"
-            log.info("Second-line emergency check: escalated a personal question")
-            screening = Screening(screening.question, EMERGENCY)
+        if screening.stop == PERSONAL_ADVICE and urgency is not None:
+            try:  # "...should I go to the hospital?"
+                if urgency.urgent(screening.question):
+                    log.info("Second-line emergency check: escalated a personal question")
+                    screening = Screening(screening.question, EMERGENCY)
+            except Exception:  # the model failed: the personal-advice reply stands
+                log.exception("Second-line emergency check failed")
         return safety_answer(screening, messages, max_chars)
 
     def grounded(inputs: dict) -> Answer:

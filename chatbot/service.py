@@ -3,9 +3,11 @@ answering workers.
 
 Every request is cut to its limits (`request.py`) and screened (`screening.py`) before it may
 wait for anything: an emergency, an empty or over-long message or a malformed request is
-answered at once, with no index, model or Chroma, however busy or broken the rest is. Only the
+answered at once, with no index, model or Chroma, however busy or broken the rest is. The
 questions that need the articles go on to an answerer (worker processes, or a Chatbot in this
-process).
+process), and so do personal questions, for the second-line emergency check there; those wait
+like any question (at most `queue_wait_s`), and get the personal-advice reply when no answer
+comes.
 """
 
 from __future__ import annotations

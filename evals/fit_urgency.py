@@ -64,9 +64,11 @@ def training_rows(library_cases, product_cases) -> list[Row]:
 
 
 def training_digest(rows: list[Row]) -> str:
-    """What the model was fitted on, as one hash: a test compares it with today's rows, so an
-    edited training set cannot go unnoticed until the next `make fit`."""
-    digest = hashlib.sha256()
+    """What the model was fitted on and how, as one hash (the rows and the search settings
+    above): a test compares it with today's, so an edited training set or setting cannot go
+    unnoticed until the next `make fit`."""
+    digest = hashlib.sha256(json.dumps([REGULARISATION, THRESHOLDS, NEAR, MAX_ALARMS, FOLDS],
+                                       sort_keys=True).encode())
     for row in rows:
         digest.update(f"{row.source}\t{int(row.emergency)}\t{message_text(row.text)}\n".encode())
     return digest.hexdigest()[:16]

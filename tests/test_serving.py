@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -15,7 +16,7 @@ from chatbot import Settings
 from chatbot.answer import ANSWERED, ESCALATED, REJECTED, UNAVAILABLE, Answer
 from chatbot.messages import Messages
 from chatbot.service import ChatService, worker_count
-from chatbot.unavailable import BUSY, TIMEOUT, failure_reason
+from chatbot.unavailable import BUSY, TIMEOUT, failure_reason, unavailable_answer
 from chatbot.workers import (
     FAILED,
     READY,
@@ -480,3 +481,19 @@ def test_a_personal_question_goes_on_to_the_answerer_and_its_reply_stands_withou
 
     answer = ChatService(Down(), Settings()).ask("Should I stop my prednisone?")
     assert answer.reason == "personal_advice" and answer.disclaimer
+
+    class Busy(StuckAnswerer):  # what the workers return when none is free
+        def ask(self, question, history):
+            self.asked.append((question, history))
+            return unavailable_answer(Messages.load(), question, BUSY)
+
+    answer = ChatService(Busy(), Settings()).ask("Should I stop my prednisone?")
+    assert answer.reason == "personal_advice" and answer.status != UNAVAILABLE
+
+    class Urgent(StuckAnswerer):  # the second line read it as an emergency
+        def ask(self, question, history):
+            return replace(self.bot.ask(question, history), status=ESCALATED,
+                           reason="emergency")
+
+    assert ChatService(Urgent(), Settings()).ask("Should I stop my prednisone?").status \
+        == ESCALATED

@@ -112,8 +112,9 @@ def test_the_committed_check_reads_the_committed_encoder(embeddings):
 # bars are those counts: a change may only do better. A new judge set is needed to claim more.
 # And on 250 ordinary patient messages written blind by another helper
 # (tests/data/ordinary_messages.jsonl, none an emergency), read once: the patterns alarm on
-# none, the check on 6 (figures of speech and a past event: "my blood is boiling", "my pee went
-# the colour of cola when I first got ill"), 7 once personal questions went on to it.
+# none, the check on 6 (figures of speech, a past event, everyday remarks: "my blood is
+# boiling", "my pee went the colour of cola when I first got ill", "planes are so cold"), 7 once
+# personal questions went on to it ("feel a bit foggy brained on high dose pred...").
 JUDGE_BARS = {"patterns": (82, 9), "patterns and check": (132, 16)}  # (least caught, most alarms)
 ORDINARY = ROOT / "tests" / "data" / "ordinary_messages.jsonl"
 ORDINARY_BARS = {"patterns": 0, "patterns and check": 7}  # most alarms
