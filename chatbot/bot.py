@@ -118,10 +118,9 @@ def _urgency(embeddings):
     from chatbot.embedding import encoder_fingerprint
     from chatbot.urgency import UrgencyCheck, UrgencyModel
 
-    encoder, model = encoder_fingerprint(embeddings), UrgencyModel.load()
-    if model.encoder != encoder:  # a stand-in, or another adapter than the committed one
-        log.error("No second-line emergency check: it was fitted for encoder %s, the app "
-                  "embeds with %s (run `make fit`: it refits both).", model.encoder,
-                  encoder or "an unnamed stand-in")
+    try:
+        return UrgencyCheck(UrgencyModel.load(), embeddings.embed_query,
+                            encoder_fingerprint(embeddings))
+    except ValueError as err:  # a stand-in, or another adapter than the committed one
+        log.error("No second-line emergency check: %s", err)
         return None
-    return UrgencyCheck(model, embeddings.embed_query, encoder)

@@ -31,13 +31,20 @@ def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
         request = AskRequest(inputs.get("question"), (), inputs.get("problem"))
         return {**inputs, "screening": screen_request(request, patterns, max_chars)}
 
+    def urgent(question: str) -> Answer | None:
+        """The emergency reply if the second-line check reads the message as one."""
+        if urgency is None or not urgency.urgent(question):
+            return None
+        log.info("Second-line emergency check: escalated")
+        return safety_answer(Screening(question, EMERGENCY), messages, max_chars)
+
     def stop(inputs: dict) -> Answer:
         screening = inputs["screening"]
-        if screening.stop == PERSONAL_ADVICE and urgency is not None:
-            try:  # "...should I go to the hospital?"
-                if urgency.urgent(screening.question):
-                    log.info("Second-line emergency check: escalated a personal question")
-                    screening = Screening(screening.question, EMERGENCY)
+        if screening.stop == PERSONAL_ADVICE:  # "...should I go to the hospital?"
+            try:
+                reply = urgent(screening.question)
+                if reply:
+                    return reply
             except Exception:  # the model failed: the personal-advice reply stands
                 log.exception("Second-line emergency check failed")
         return safety_answer(screening, messages, max_chars)
@@ -46,10 +53,7 @@ def build_chain(answerer, patterns: SafetyPatterns, messages: Messages,
         question = inputs["screening"].question
         turn = turn_for(question, inputs.get("history"))
         try:
-            if urgency is not None and urgency.urgent(question):
-                log.info("Second-line emergency check: escalated")
-                return safety_answer(Screening(question, EMERGENCY), messages, max_chars)
-            return answerer.answer(turn)
+            return urgent(question) or answerer.answer(turn)
         except Exception as err:  # the index, Chroma or a server failed: our side, politely
             log.exception("Answering failed")
             return unavailable_answer(messages, inputs["screening"].question,

@@ -82,8 +82,8 @@ class UrgencyCheck:
                  encoder: str):
         if model.encoder != encoder:
             raise ValueError(
-                f"The urgency model was fitted for encoder {model.encoder}, not {encoder}: "
-                "run `make fit` (it refits both).")
+                f"the urgency model was fitted for encoder {model.encoder}, not "
+                f"{encoder or 'an unnamed stand-in'}: run `make fit` (it refits both).")
         self.model = model
         self._embed = embed_query
 

@@ -1,6 +1,7 @@
 """Red flags however they are typed, measured on the labelled set in tests/data."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -25,11 +26,16 @@ def patterns():
     return SafetyPatterns.load()
 
 
+def split_rows(path: Path) -> list[tuple[str, dict]]:
+    """(split, row) of a labelled message file; every 4th message is held out from tuning."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [("holdout" if i % 4 == 3 else "fit", r) for i, r in enumerate(rows)]
+
+
 def labelled() -> list[tuple[str, str, bool]]:
-    """(split, text, is an emergency); every 4th message is held out from tuning."""
-    rows = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line]
-    return [("holdout" if i % 4 == 3 else "fit", r["text"], r["emergency"])
-            for i, r in enumerate(rows)]
+    """(split, text, is an emergency) of the first labelled set."""
+    return [(split, r["text"], r["emergency"]) for split, r in split_rows(SET)]
 
 
 def rates(patterns, split: str) -> tuple[float, float, list[str], list[str]]:
@@ -70,9 +76,7 @@ CLINICAL_BARS = {"fit": (147, 10), "holdout": (27, 3)}  # (least caught, most fa
 
 @pytest.mark.parametrize("split", ["fit", "holdout"])
 def test_the_clinical_red_flags_are_caught(patterns, split, capsys):
-    rows = [json.loads(line) for line in CLINICAL.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    rows = [r for i, r in enumerate(rows) if ("holdout" if i % 4 == 3 else "fit") == split]
+    rows = [r for side, r in split_rows(CLINICAL) if side == split]
     missed = [r["flag"] for r in rows if r["emergency"] and not is_emergency(r["text"], patterns)]
     alarms = [r["flag"] for r in rows
               if not r["emergency"] and is_emergency(r["text"], patterns)]

@@ -198,3 +198,13 @@ def test_the_committed_check_was_fitted_on_todays_training_rows():
     rows = fit_urgency.training_rows(load_library_cases(load_library_articles()), load_cases())
     assert UrgencyModel.load().meta["training"] == fit_urgency.training_digest(rows), \
         "a training set changed since the check was fitted: run `make fit-urgency`"
+
+
+def test_a_failing_check_leaves_the_personal_advice_reply():
+    def embed(text):
+        raise RuntimeError("the model is gone")
+
+    chain = build_chain(_Answerer(), SafetyPatterns.load(), Messages.load(), 1000,
+                        UrgencyCheck(_model(), embed, "enc"))
+    answer = chain.invoke({"question": "Should I stop my prednisone?", "history": []})
+    assert answer.reason == "personal_advice"
